@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""Runs sgcache's test suites and prints one total line: "N passed, N failed".
+
+Every suite writes a JUnit XML report (doctest's junit reporter, pytest's --junitxml); the
+counts come from those reports, so a test case is counted once whatever prints it. A suite
+that crashes before writing its report counts as one failed test, never as zero. Skipped
+test cases are reported separately and are not counted as passed.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Suite:
+    name: str
+    command: list          # argv; "{junit}" is replaced by the report path
+    timeout: int           # seconds before the suite is killed and counted as failed
+    needs_es: bool = False
+
+
+@dataclass
+class Result:
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    failures: list = field(default_factory=list)
+
+
+def suites(build: Path):
+    py = str(ROOT / ".venv" / "bin" / "python")
+    # doctest: --reporters=junit writes the report to --out; console output goes to stderr
+    # through a second reporter so a human still sees failures.
+    def doctest(exe):
+        return [str(build / exe), "--reporters=junit", "--out={junit}", "--no-intro=true"]
+
+    found = [
+        Suite("unit", doctest("test/sgcache-unit-tests"), 300),
+        Suite("integration", doctest("test/sgcache-integration-tests"), 900, needs_es=True),
+    ]
+    conformance = ROOT / "test" / "conformance"
+    if conformance.is_dir():
+        found.append(Suite("conformance",
+                           [py, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                            "--junitxml={junit}", str(conformance)], 900))
+    python_integration = ROOT / "test" / "pyintegration"
+    if python_integration.is_dir():
+        found.append(Suite("pyintegration",
+                           [py, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                            "--junitxml={junit}", str(python_integration)], 900, needs_es=True))
+    return found
+
+
+def parse_junit(path: Path) -> Result:
+    res = Result()
+    root = ET.parse(path).getroot()
+    for case in root.iter("testcase"):
+        name = f"{case.get('classname', '')}::{case.get('name', '')}"
+        if case.find("skipped") is not None:
+            res.skipped += 1
+        elif case.find("failure") is not None or case.find("error") is not None:
+            res.failed += 1
+            res.failures.append(name)
+        else:
+            res.passed += 1
+    return res
+
+
+def run(suite: Suite, reports: Path, env: dict) -> Result:
+    junit = reports / f"{suite.name}.xml"
+    junit.unlink(missing_ok=True)
+    argv = [a.replace("{junit}", str(junit)) for a in suite.command]
+    print(f"== {suite.name}: {' '.join(argv)}", flush=True)
+    started = time.monotonic()
+    try:
+        rc = subprocess.run(argv, env=env, cwd=ROOT, timeout=suite.timeout).returncode
+    except subprocess.TimeoutExpired:
+        rc = "timeout"
+    except OSError as e:
+        rc = f"could not start: {e}"
+    took = time.monotonic() - started
+    if junit.exists() and junit.stat().st_size > 0:
+        try:
+            res = parse_junit(junit)
+        except ET.ParseError as e:
+            res = Result(failed=1, failures=[f"{suite.name}: unreadable report ({e})"])
+    else:
+        res = Result(failed=1, failures=[f"{suite.name}: no report (exit {rc})"])
+    if rc != 0 and res.failed == 0:
+        # The runner itself failed although every recorded case passed (a crash after the
+        # last case, a leak check): that is a failure too.
+        res.failed += 1
+        res.failures.append(f"{suite.name}: exited with {rc}")
+    print(f"== {suite.name}: {res.passed} passed, {res.failed} failed, "
+          f"{res.skipped} skipped in {took:.1f}s", flush=True)
+    return res
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--build", default=str(ROOT / "build"))
+    ap.add_argument("--suite", action="append", help="run only these suites")
+    args = ap.parse_args()
+    build = Path(args.build)
+    reports = build / "test-reports"
+    reports.mkdir(parents=True, exist_ok=True)
+
+    env = dict(os.environ)
+    env["SGCACHE_ROOT"] = str(ROOT)
+    env["SGCACHE_BUILD_DIR"] = str(build)
+
+    total = Result()
+    for suite in suites(build):
+        if args.suite and suite.name not in args.suite:
+            continue
+        if suite.needs_es and not env.get("SGCACHE_TEST_ES_URL"):
+            total.failed += 1
+            total.failures.append(f"{suite.name}: SGCACHE_TEST_ES_URL is not set")
+            continue
+        res = run(suite, reports, env)
+        total.passed += res.passed
+        total.failed += res.failed
+        total.skipped += res.skipped
+        total.failures += res.failures
+
+    if total.failures:
+        print("failed:")
+        for f in total.failures:
+            print(f"  {f}")
+    if total.skipped:
+        print(f"({total.skipped} skipped, not counted as passed)")
+    print(f"{total.passed} passed, {total.failed} failed")
+    return 0 if total.failed == 0 and total.passed > 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
