@@ -67,7 +67,11 @@ def parse_junit(path: Path) -> Result:
             res.skipped += 1
         elif case.find("failure") is not None or case.find("error") is not None:
             res.failed += 1
-            res.failures.append(name)
+            detail = []
+            for f in list(case.iter("failure")) + list(case.iter("error")):
+                text = " ".join(filter(None, [f.get("message"), (f.text or "").strip()]))
+                detail.append(" ".join(text.split())[:400])
+            res.failures.append(name + (": " + " | ".join(detail[:3]) if detail else ""))
         else:
             res.passed += 1
     return res
