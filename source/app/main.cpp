@@ -1,10 +1,12 @@
 // sgcache: the command-line entry point. Each command lives in a file of its own under
-// app/; main() only picks one. Usage errors exit with 2, runtime failures with 1.
+// app/; main() only picks one. Exit status: 0 success, 1 failure, 2 usage error.
+#include "app/commands.hpp"
 #include "sgcache_version.hpp"
 
 #include <cstdio>
-#include <cstring>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace {
 
@@ -12,11 +14,14 @@ constexpr std::string_view usage = R"(usage: sgcache [--version] [--help] <comma
 
 sgcache keeps an Elasticsearch/OpenSearch copy of a Shotgun site complete and current.
 
-Commands:
-  (none yet: this build is the foundation; serve, generate-entity-configs, rebuild,
-   status and validate arrive with their issues)
+commands:
+  generate-entity-configs   write entityConfig/<Type>.yaml from the site's schema
+  serve                     download every configured type, then follow the site's events
 
-Options:
+Every command takes --help. The configuration is etc/config.yaml unless --config or
+$SGCACHE_CONFIG names another file.
+
+options:
   -h, --help     print this help and exit
   -V, --version  print the version and exit
 )";
@@ -28,15 +33,18 @@ int main(int argc, char** argv) {
         std::fputs(usage.data(), stderr);
         return 2;
     }
-    const std::string_view arg = argv[1];
-    if (arg == "-h" || arg == "--help" || arg == "help") {
+    const std::string_view command = argv[1];
+    const std::vector<std::string> rest(argv + 2, argv + argc);
+    if (command == "-h" || command == "--help" || command == "help") {
         std::fputs(usage.data(), stdout);
         return 0;
     }
-    if (arg == "-V" || arg == "--version") {
+    if (command == "-V" || command == "--version") {
         std::printf("sgcache %s\n", SGCACHE_VERSION);
         return 0;
     }
+    if (command == "generate-entity-configs") return sgcache::app::generate_entity_configs(rest);
+    if (command == "serve") return sgcache::app::serve(rest);
     std::fprintf(stderr, "sgcache: unknown command '%s' (see sgcache --help)\n", argv[1]);
     return 2;
 }

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +25,8 @@ struct bulk_op {
     /// Written with version_type=external when set: ES keeps the highest version and answers
     /// 409 to an older one.
     std::optional<std::uint64_t> external_version;
+    /// The caller's own data, handed back with the item's outcome (bulk_indexer callback).
+    std::shared_ptr<void> context;
 };
 
 /// What became of one item of a _bulk request.

@@ -12,6 +12,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <array>
 #include <cstdio>
 #include <ctime>
 #include <optional>
@@ -34,6 +35,11 @@ constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 // How long a clean TLS close may take before the socket is simply dropped: a client that
 // never answers close_notify must not pin the connection.
 constexpr std::chrono::seconds tls_shutdown_timeout{2};
+
+// How long, and how many bytes, the rest of a refused request is read and dropped before
+// the connection closes (see send_error).
+constexpr std::chrono::seconds lingering_close_timeout{2};
+constexpr std::size_t lingering_close_limit = 8u << 20;
 
 std::optional<verb> from_beast(bhttp::verb v) {
     switch (v) {
@@ -287,6 +293,9 @@ asio::awaitable<void> server::impl::serve(session& s, Stream& stream) {
             ++stats.bad_requests;
             if (hec == bhttp::error::header_limit) {
                 co_await send_error(s, stream, 431, "request header fields too large");
+            } else if (hec == bhttp::error::body_limit) {
+                // A Content-Length over the limit is refused as soon as the header is read.
+                co_await send_error(s, stream, 413, "request body too large");
             } else {
                 co_await send_error(s, stream, 400, "malformed request");
             }
@@ -425,8 +434,27 @@ asio::awaitable<void> server::impl::send_error(session& s, Stream& stream, unsig
     res.prepare_payload();
     s.lowest().expires_after(opts.write_timeout);
     auto [ec, n] = co_await bhttp::async_write(stream, res, use_nothrow);
-    (void)ec;
     (void)n;
+    if (!ec) {
+        if constexpr (!std::is_same_v<Stream, ssl::stream<beast::tcp_stream>>) {
+            // Lingering close: the client may still be sending the rest of a request we
+            // refused. Closing with unread bytes would make the kernel send RST, and the
+            // client could lose our answer; so stop sending, read and drop what is left
+            // for a moment, then close.
+            error_code ignored;
+            s.lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+            s.lowest().expires_after(lingering_close_timeout);
+            std::array<char, 16384> scratch;
+            std::size_t drained = 0;
+            while (drained < lingering_close_limit) {
+                auto [rec, got] = co_await s.lowest().async_read_some(asio::buffer(scratch), use_nothrow);
+                if (rec) break;
+                drained += got;
+            }
+            s.close();
+            co_return;
+        }
+    }
     co_await close_gracefully(s, stream);
 }
 

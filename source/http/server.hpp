@@ -10,6 +10,18 @@
 // Threading: a server belongs to one io_context running on one thread. The handler runs on
 // that thread, one call per request; calls for different connections may interleave at
 // their co_await points, calls on one connection never do (HTTP/1.1 answers in order).
+//
+// Use:
+//     asio::awaitable<http::reply> metrics(const http::request& req) {
+//         http::reply r;
+//         r.res.status = req.target == "/metrics" ? 200 : 404;
+//         r.res.fields.push_back({"Content-Type", "text/plain; version=0.0.4"});
+//         r.res.body = render_metrics();
+//         co_return r;
+//     }
+//     http::server srv(ioc.get_executor(), {.address = "127.0.0.1", .port = 9464}, metrics);
+//     asio::co_spawn(ioc, srv.run(), log_and_maybe_shutdown);   // srv.stop() to end it
+// (tools/fake-shotgun/main.cpp is a complete example, with TLS and fault replies.)
 #pragma once
 
 #include "http/message.hpp"

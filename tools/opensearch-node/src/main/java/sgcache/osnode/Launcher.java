@@ -77,6 +77,7 @@ public final class Launcher {
         boolean seedFile;
         Integer defaultReplicas;
         long watchPid = -1;
+        int httpPort = 0;
         boolean exitOnStdinEof;
         String logLevel = "warn";
     }
@@ -98,6 +99,7 @@ public final class Launcher {
             "  --watch-pid PID          exit cleanly once process PID is gone (polled every 500 ms)",
             "  --exit-on-stdin-eof      exit cleanly when standard input reaches end of file",
             "  --log-level LEVEL        root log level of the console log (stderr), default warn",
+            "  --http-port N            bind HTTP to this port instead of a free one (restart tests)",
             "Binds HTTP and transport to 127.0.0.1 on free ports, writes HOME/http.url and",
             "HOME/transport.port, then prints 'READY <url>' on standard output."));
     }
@@ -118,6 +120,7 @@ public final class Launcher {
                 case "--watch-pid": o.watchPid = Long.parseLong(need(args, ++i, a)); break;
                 case "--exit-on-stdin-eof": o.exitOnStdinEof = true; break;
                 case "--log-level": o.logLevel = need(args, ++i, a); break;
+                case "--http-port": o.httpPort = Integer.parseInt(need(args, ++i, a)); break;
                 case "-h": case "--help": usage(System.out); System.exit(0); break;
                 default: die("unknown argument: " + a);
             }
@@ -283,7 +286,7 @@ public final class Launcher {
             .put("cluster.name", o.clusterName)
             .put("node.name", o.nodeName)
             .put("network.host", "127.0.0.1")
-            .put("http.port", "0")
+            .put("http.port", Integer.toString(o.httpPort))
             .put("transport.port", "0")
             .put("cluster.routing.allocation.disk.threshold_enabled", false);
         if (!o.roles.isEmpty()) sb.putList("node.roles", o.roles);

@@ -1,0 +1,212 @@
+// sgcache serve: runs the sync engine until SIGINT or SIGTERM, with a live progress display
+// on a terminal and log lines otherwise.
+#include "app/cli.hpp"
+#include "app/commands.hpp"
+#include "app/setup.hpp"
+#include "common/log.hpp"
+#include "config/entity_config.hpp"
+#include "sync/engine.hpp"
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/multiple_exceptions.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <csignal>
+#include <memory>
+#include <cstdio>
+#include <string>
+#include <unistd.h>
+
+namespace sgcache::app {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr const char* help = R"(usage: sgcache serve [--config FILE]
+
+Downloads every entity type configured in the entity config folder into Elasticsearch /
+OpenSearch, then follows the site's EventLogEntry table and applies every change, until
+stopped with SIGINT (Ctrl-C) or SIGTERM. Safe to stop and restart at any moment: a
+finished download is never repeated, an unfinished one resumes, and no change is lost.
+
+On a terminal it shows the progress of each download and then a one-line heartbeat;
+otherwise it writes log lines (text or JSON, see log: in the configuration).
+
+arguments:
+  --config FILE   the service configuration (default: $SGCACHE_CONFIG or etc/config.yaml)
+  -h, --help      this text
+)";
+
+// The terminal display: one line, redrawn in place; log lines print above it.
+bool tty = false;
+std::string shown;
+
+void clear_line() {
+    if (tty && !shown.empty()) std::fputs("\r\033[K", stderr);
+}
+void redraw_line() {
+    if (tty && !shown.empty()) std::fputs(shown.c_str(), stderr);
+}
+
+std::string human(double n) {
+    char buf[32];
+    if (n >= 1e6) std::snprintf(buf, sizeof buf, "%.1fM", n / 1e6);
+    else if (n >= 1e4) std::snprintf(buf, sizeof buf, "%.0fk", n / 1e3);
+    else std::snprintf(buf, sizeof buf, "%.0f", n);
+    return buf;
+}
+
+std::string progress_line(const sync::engine_status& st) {
+    std::string line;
+    for (const auto& t : st.types) {
+        if (t.phase != "building") continue;
+        const double pct = t.build_total ? 100.0 * t.build_loaded / t.build_total : 0;
+        std::string eta = "?";
+        if (t.build_rate > 0 && t.build_total > t.build_loaded) {
+            const int secs = static_cast<int>((t.build_total - t.build_loaded) / t.build_rate);
+            char buf[16];
+            std::snprintf(buf, sizeof buf, "%d:%02d", secs / 60, secs % 60);
+            eta = buf;
+        } else if (t.build_total <= t.build_loaded) {
+            eta = "0:00";
+        }
+        char buf[160];
+        std::snprintf(buf, sizeof buf, "%s%s %3.0f%% %s/%s %s/s ETA %s", line.empty() ? "" : " | ", t.type.c_str(), pct,
+                      human(t.build_loaded).c_str(), human(t.build_total).c_str(), human(t.build_rate).c_str(), eta.c_str());
+        line += buf;
+    }
+    if (line.empty() && st.following) {
+        char buf[160];
+        std::snprintf(buf, sizeof buf, "following: event %lld, lag %.1f s, %.1f events/s, %zu open gap%s",
+                      static_cast<long long>(st.last_event_id), st.lag_seconds, st.events_per_second, st.open_gaps,
+                      st.open_gaps == 1 ? "" : "s");
+        line = buf;
+    }
+    return line;
+}
+
+// `done` is shared: the display may wake once more after serve() has returned.
+asio::awaitable<void> show_progress(const sync::engine& engine, std::shared_ptr<bool> done) {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    while (!*done) {
+        timer.expires_after(std::chrono::milliseconds(500));
+        co_await timer.async_wait(asio::use_awaitable);
+        if (*done) break;
+        clear_line();
+        shown = progress_line(engine.status());
+        if (shown.size() > 200) shown.resize(200);
+        redraw_line();
+    }
+}
+
+// Runs the engine until it fails or a signal asks it to stop. The signal handler emits a
+// terminal cancellation into the engine's coroutine (rather than racing the engine against
+// the signal wait with ||, which would wait for ever on a signal that never comes when the
+// engine fails).
+asio::awaitable<int> serve(sync::engine& engine) {
+    const auto ex = co_await asio::this_coro::executor;
+    asio::signal_set signals(ex, SIGINT, SIGTERM);
+    asio::cancellation_signal stop;
+    bool stopping = false;
+    auto done = std::make_shared<bool>(false);
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        stopping = true;
+        clear_line();
+        shown.clear();
+        log::info("serve", std::string("stopping on ") + (sig == SIGINT ? "SIGINT" : "SIGTERM"));
+        stop.emit(asio::cancellation_type::terminal);
+    });
+    if (tty) {
+        auto display = show_progress(engine, done);
+        asio::co_spawn(ex, std::move(display), asio::detached);
+    }
+    std::exception_ptr failure;
+    try {
+        co_await asio::co_spawn(ex, engine.run(), asio::bind_cancellation_slot(stop.slot(), asio::use_awaitable));
+    } catch (...) {
+        // A stop requested by a signal ends the engine with a cancellation: that is success.
+        if (!stopping) failure = std::current_exception();
+    }
+    *done = true;
+    boost::system::error_code ignored;
+    signals.cancel(ignored);
+    clear_line();
+    shown.clear();
+    co_await engine.release();
+    if (failure) std::rethrow_exception(failure);
+    co_return 0;
+}
+
+}  // namespace
+
+int serve(const std::vector<std::string>& argv) {
+    parsed_args args;
+    try {
+        args = parse_args(argv, {{"--config", true}});
+    } catch (const usage_error& e) {
+        std::fprintf(stderr, "sgcache serve: %s (see --help)\n", e.what());
+        return 2;
+    }
+    if (args.flag("--help")) {
+        std::fputs(help, stdout);
+        return 0;
+    }
+    if (!args.positional.empty()) {
+        std::fprintf(stderr, "sgcache serve: unexpected argument '%s' (see --help)\n", args.positional.front().c_str());
+        return 2;
+    }
+    sync::engine_options opts;
+    try {
+        opts.settings = config::load(args.value("--config").value_or(config::default_file().string()));
+        opts.types = config::load_entity_configs(opts.settings.entity_config_dir);
+        if (opts.types.empty()) {
+            std::fprintf(stderr, "sgcache serve: no entity configs in %s: run sgcache generate-entity-configs TYPE ...\n",
+                         opts.settings.entity_config_dir.c_str());
+            return 1;
+        }
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "sgcache serve: %s\n", e.what());
+        return 1;
+    }
+    log::configure(opts.settings.log.level, opts.settings.log.format);
+    tty = ::isatty(2) && opts.settings.log.format == "text";
+    log::set_line_hooks(clear_line, redraw_line);
+    char host[256] = {0};
+    ::gethostname(host, sizeof host - 1);
+    opts.host = host;
+    opts.pid = static_cast<int>(::getpid());
+    std::string types;
+    for (const auto& t : opts.types) types += (types.empty() ? "" : ", ") + t.type;
+    log::info("serve", "starting", {{"config", opts.settings.file.string()}, {"types", types}});
+    try {
+        asio::io_context ioc{1};
+        sync::engine engine(ioc.get_executor(), std::move(opts));
+        const int rc = run_to_completion(ioc, serve(engine));
+        log::info("serve", "stopped");
+        return rc;
+    } catch (const boost::asio::multiple_exceptions& e) {
+        // Several parts of the engine failed at once: the first one is the cause.
+        clear_line();
+        try {
+            std::rethrow_exception(e.first_exception());
+        } catch (const std::exception& first) {
+            log::error("serve", first.what());
+        }
+        return 1;
+    } catch (const std::exception& e) {
+        clear_line();
+        log::error("serve", e.what());
+        return 1;
+    }
+}
+
+}  // namespace sgcache::app

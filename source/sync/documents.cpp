@@ -1,0 +1,96 @@
+#include "sync/documents.hpp"
+
+#include "config/entity_config.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <cctype>
+#include <cstdio>
+#include <ctime>
+
+namespace sgcache::sync {
+
+namespace json = boost::json;
+
+std::string iso_time_us(std::int64_t us) {
+    const std::time_t secs = static_cast<std::time_t>(us / 1'000'000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(us % 1'000'000));
+    return buf;
+}
+
+std::string entity_document(const json::object& entity, std::int64_t version) {
+    json::object doc = entity;
+    json::object meta;
+    meta["retired"] = false;
+    meta["read_version"] = version;
+    meta["read_at"] = iso_time_us(version);
+    const json::value* updated = entity.if_contains("updated_at");
+    meta["updated_at"] = updated && updated->is_string() ? *updated : json::value(nullptr);
+    doc[config::meta_field] = std::move(meta);
+    return json::serialize(doc);
+}
+
+std::string tombstone_document(const std::string& type, std::int64_t id, std::int64_t version) {
+    json::object doc;
+    doc["type"] = type;
+    doc["id"] = id;
+    json::object meta;
+    meta["retired"] = true;
+    meta["read_version"] = version;
+    meta["read_at"] = iso_time_us(version);
+    meta["updated_at"] = nullptr;
+    doc[config::meta_field] = std::move(meta);
+    return json::serialize(doc);
+}
+
+type_names names_for(const std::string& prefix, const std::string& type) {
+    std::string lower;
+    for (char c : type) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    type_names n;
+    n.live_alias = prefix + "entity-" + lower;
+    n.all_alias = n.live_alias + "-all";
+    n.generation_prefix = n.live_alias + "-g";
+    return n;
+}
+
+std::string type_names::generation(int n) const {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%06d", n);
+    return generation_prefix + buf;
+}
+
+int type_names::generation_of(const std::string& index) const {
+    if (index.size() != generation_prefix.size() + 6 || index.compare(0, generation_prefix.size(), generation_prefix) != 0) {
+        return -1;
+    }
+    int n = 0;
+    for (std::size_t i = generation_prefix.size(); i < index.size(); ++i) {
+        if (!std::isdigit(static_cast<unsigned char>(index[i]))) return -1;
+        n = n * 10 + (index[i] - '0');
+    }
+    return n;
+}
+
+std::string state_index(const std::string& prefix) { return prefix + "state"; }
+
+json::object live_filter() {
+    return json::parse(std::string(R"({"bool":{"must_not":{"term":{")") + config::meta_field + R"(.retired":true}}}})")
+        .as_object();
+}
+
+std::vector<std::pair<std::int64_t, std::int64_t>> plan_ranges(std::int64_t min_id, std::int64_t max_id,
+                                                               std::int64_t size) {
+    std::vector<std::pair<std::int64_t, std::int64_t>> out;
+    if (max_id < min_id || size <= 0) return out;
+    for (std::int64_t after = min_id - 1; after < max_id; after += size) {
+        out.emplace_back(after, std::min(after + size, max_id));
+    }
+    return out;
+}
+
+}  // namespace sgcache::sync

@@ -1,0 +1,77 @@
+// Writes entity documents and tombstones into the generation indices of their type (one
+// index normally, two while a rebuild runs: the active one and the one being built), with
+// the read's version as external version, through one shared bulk indexer.
+//
+// Acknowledgement tracking: an ack_group counts the operations added under it and how many
+// got a final outcome from Elasticsearch (written, stale or rejected). The full download
+// marks a range done only when its group is complete; the follower flushes before it
+// persists its cursor. A rejected document (a mapping conflict, say) is logged with ES's
+// reason, counted per type, and never blocks the others.
+#pragma once
+
+#include "elastic/indexer.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sgcache::sync {
+
+struct ack_group {
+    std::uint64_t entities = 0;  // entities written (each may go to several indices)
+    std::uint64_t added = 0;
+    std::uint64_t settled = 0;
+    std::uint64_t rejected = 0;
+    bool complete() const noexcept { return settled == added; }
+};
+
+struct type_write_stats {
+    std::uint64_t written = 0;
+    std::uint64_t stale = 0;
+    std::uint64_t rejected = 0;
+    std::uint64_t tombstones = 0;
+    std::string last_rejection;  // ES's reason for the latest rejected document
+};
+
+class entity_writer {
+public:
+    entity_writer(elastic::client& es, elastic::indexer_options opts);
+
+    /// The indices documents of `type` go to from now on.
+    void set_targets(const std::string& type, std::vector<std::string> indices);
+    const std::vector<std::string>& targets(const std::string& type) const;
+
+    /// Queues the document of an entity as read (fields + type + id) with its read version.
+    boost::asio::awaitable<void> write(const std::string& type, const boost::json::object& entity, std::int64_t version,
+                                       std::shared_ptr<ack_group> group);
+    /// Queues a tombstone for an entity that is retired, deleted or filtered out.
+    boost::asio::awaitable<void> tombstone(const std::string& type, std::int64_t id, std::int64_t version,
+                                           std::shared_ptr<ack_group> group);
+    /// Waits until everything queued so far has its outcome. Throws elastic::error when a
+    /// batch could not be delivered (its operations are then not acknowledged).
+    boost::asio::awaitable<void> flush();
+
+    const std::map<std::string, type_write_stats>& stats() const noexcept { return stats_; }
+    elastic::indexer_stats indexer_stats() const noexcept { return indexer_.stats(); }
+
+private:
+    boost::asio::awaitable<void> add(const std::string& type, const std::string& id, const std::string& source,
+                                     std::int64_t version, const std::shared_ptr<ack_group>& group, bool tombstone);
+
+    struct op_context {
+        std::string type;
+        std::shared_ptr<ack_group> group;
+        bool tombstone = false;
+    };
+
+    std::map<std::string, std::vector<std::string>> targets_;
+    std::map<std::string, type_write_stats> stats_;
+    elastic::bulk_indexer indexer_;
+};
+
+}  // namespace sgcache::sync

@@ -1,0 +1,372 @@
+// sgcache serve end to end: the real sgcache executable against a fake Shotgun site and the
+// real OpenSearch node, over real sockets. Every test ends with the convergence check: each
+// entity's cached document equals what the site returns, no retired entity is visible
+// through the live alias, and no cached entity is missing.
+#include "config/entity_config.hpp"
+#include "elastic/client.hpp"
+#include "shotgun/client.hpp"
+#include "shotgun/schema.hpp"
+#include "support/child_process.hpp"
+#include "support/convergence.hpp"
+#include "support/env.hpp"
+#include "support/fake_site.hpp"
+#include "support/run_coro.hpp"
+#include "sync/documents.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using namespace sgcache;
+using namespace std::chrono_literals;
+using test::run_coro;
+
+namespace {
+
+const char* reader_key = "reader-key";
+const char* writer_key = "writer-key";
+const char* silent_key = "silent-key";
+
+// One sync scenario: a fake site, a prefix of its own in the node, generated entity configs
+// and a config file; it removes its indices at the end.
+struct sync_env {
+    fs::path dir;
+    std::string prefix;
+    std::string es_url;
+    std::unique_ptr<test::fake_site> site;
+    asio::io_context ioc;
+    std::unique_ptr<shotgun::client> sg;
+    std::unique_ptr<elastic::client> es;
+    std::vector<config::entity_config> configs;
+    fs::path config_file;
+    int serve_runs = 0;
+
+    sync_env(std::vector<std::string> site_args, const std::vector<std::string>& types, const std::string& sync_yaml,
+             std::string es = test::es_url())
+        : es_url(std::move(es)) {
+        dir = fs::temp_directory_path() / test::unique_name("sgct-serve");
+        fs::create_directories(dir / "entityConfig");
+        prefix = test::unique_name("sgct") + "-";
+        site_args.insert(site_args.end(), {"--script", std::string("sgcache:") + reader_key, "--script",
+                                           std::string("writer:") + writer_key, "--script",
+                                           std::string("silent:") + silent_key + ":noevents"});
+        site = std::make_unique<test::fake_site>(site_args);
+        shotgun::client_config sc;
+        sc.url = site->url();
+        sc.auth = {"sgcache", reader_key, ""};
+        sc.retry = {10, 100ms, 1000ms};
+        sg = std::make_unique<shotgun::client>(ioc.get_executor(), sc);
+        elastic::client_config ec;
+        ec.hosts = {es_url};
+        ec.retry = {20, 200ms, 2000ms};
+        this->es = std::make_unique<elastic::client>(ioc.get_executor(), ec);
+
+        auto fields = run_coro(ioc, sg->schema_read());
+        auto entities = run_coro(ioc, sg->schema_entity_read());
+        const auto schema = shotgun::parse_schema(fields, entities);
+        for (const auto& t : types) {
+            auto cfg = config::generate(schema.types.at(t), config::generate_settings{});
+            std::ofstream(dir / "entityConfig" / (t + ".yaml")) << config::to_yaml(cfg, "test");
+        }
+        reload_configs();
+        config_file = dir / "config.yaml";
+        std::ofstream(config_file) << "shotgun:\n  url: " << site->url() << "\n  script_name: sgcache\n  script_key: "
+                                   << reader_key << "\n  retry:\n    max_attempts: 4\n    initial_delay_ms: 100\n"
+                                   << "    max_delay_ms: 1000\nelasticsearch:\n  hosts: [" << es_url
+                                   << "]\n  index_prefix: " << prefix
+                                   << "\n  retry:\n    max_attempts: 4\n    initial_delay_ms: 100\n    max_delay_ms: 1000\n"
+                                   << "entity_config_dir: entityConfig\nlog:\n  level: debug\nsync:\n"
+                                   << "  event_poll_interval_ms: 200\n  lease_ttl_s: 10\n" << sync_yaml;
+    }
+
+    void reload_configs() { configs = config::load_entity_configs(dir / "entityConfig"); }
+
+    std::unique_ptr<test::child_process> serve() {
+        const std::string log = (dir / ("serve-" + std::to_string(++serve_runs) + ".log")).string();
+        return std::make_unique<test::child_process>(
+            std::vector<std::string>{test::sgcache_binary(), "serve", "--config", config_file.string()}, log);
+    }
+
+    std::unique_ptr<test::child_process> driver(double rate, int seed, double seconds, const char* script = "writer",
+                                                const char* key = writer_key, const std::string& mix = "") {
+        std::vector<std::string> argv{test::repo_root() + "/tools/fake-shotgun/fake-shotgun-driver", "--url", site->url(),
+                                      "--script", std::string(script) + ":" + key, "--rate", std::to_string(rate),
+                                      "--seed", std::to_string(seed), "--duration", std::to_string(seconds),
+                                      "--strict"};
+        if (!mix.empty()) argv.insert(argv.end(), {"--mix", mix});
+        return std::make_unique<test::child_process>(argv, (dir / ("driver-" + std::to_string(seed) + ".log")).string());
+    }
+
+    void converge(std::chrono::seconds limit, const test::child_process* serve = nullptr) {
+        auto report = test::wait_for_convergence(ioc, *sg, *es, prefix, configs, limit);
+        if (!report.ok && serve) MESSAGE("serve log tail:\n" << tail(serve->log(), 3000));
+        REQUIRE_MESSAGE(report.ok, report.summary());
+        CHECK(report.site_entities > 0);
+    }
+
+    // The generation index the live alias of a type points to.
+    std::string active_index(const std::string& type) {
+        auto n = sync::names_for(prefix, type);
+        auto indices = run_coro(ioc, es->indices_of_alias(n.live_alias));
+        return indices.size() == 1 ? indices.front() : std::string("(" + std::to_string(indices.size()) + " indices)");
+    }
+
+    json::object state_doc(const std::string& id) {
+        auto doc = run_coro(ioc, es->get(sync::state_index(prefix), id));
+        return doc ? doc->source : json::object{};
+    }
+
+    static std::string tail(const std::string& s, std::size_t n) { return s.size() > n ? s.substr(s.size() - n) : s; }
+
+    ~sync_env() {
+        try {
+            auto r = run_coro(ioc, es->request(http::verb::get, "/_cat/indices/" + prefix + "*?h=index"));
+            std::istringstream lines(r.body);
+            for (std::string index; std::getline(lines, index);) {
+                if (!index.empty()) run_coro(ioc, es->delete_index(index));
+            }
+        } catch (...) {
+        }
+        std::error_code ec;
+        fs::remove_all(dir, ec);
+    }
+};
+
+// Waits until `pred` holds, polling; false when `limit` passes first.
+template <class Pred>
+bool eventually(Pred pred, std::chrono::milliseconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (pred()) return true;
+        std::this_thread::sleep_for(100ms);
+    }
+    return pred();
+}
+
+const std::vector<std::string> studio_types{"Project", "Shot", "Asset", "Task", "Version", "Playlist", "Note"};
+
+}  // namespace
+
+TEST_CASE("serve: a full download equals the site; SIGTERM stops it cleanly") {
+    sync_env env({"--generate", "studio:4000", "--seed", "11"}, studio_types, "");
+    auto serve = env.serve();
+    env.converge(90s, serve.get());
+    for (const auto& t : studio_types) {
+        CHECK_MESSAGE(env.active_index(t) == sync::names_for(env.prefix, t).generation(1), t);
+    }
+    // The generation of Task is configured for readers again after the load.
+    auto settings = run_coro(env.ioc, env.es->request(http::verb::get, "/" + env.active_index("Task") + "/_settings"));
+    CHECK(settings.body.find(R"("refresh_interval":"1s")") != std::string::npos);
+
+    const auto t0 = std::chrono::steady_clock::now();
+    auto status = serve->stop(SIGTERM, 10s);
+    REQUIRE(status);
+    CHECK(*status == 0);
+    CHECK(std::chrono::steady_clock::now() - t0 < 5s);
+    CHECK(env.state_doc("lease").at("holder").as_string() == "");  // released
+    CHECK(serve->log().find("stopping on SIGTERM") != std::string::npos);
+    CHECK(serve->log().find(reader_key) == std::string::npos);  // the key never reaches the log
+}
+
+TEST_CASE("serve: creates, updates, retirements, revivals, multi-entity edits and Task moves during the download") {
+    // Latency makes the download take a while, so that the workload overlaps it.
+    sync_env env({"--generate", "studio:6000", "--seed", "12", "--fault", "latency_ms=15"}, studio_types,
+                 "  snapshot_range_size: 500\n  snapshot_workers: 2\n");
+    auto serve = env.serve();
+    auto driver = env.driver(60, 7, 8);
+    const auto driven = driver->wait(60s);
+    REQUIRE(driven);
+    CHECK_MESSAGE(*driven == 0, driver->log());
+    env.converge(90s, serve.get());
+    // The workload really overlapped the download.
+    CHECK(serve->log().find("full download complete") != std::string::npos);
+    serve->stop(SIGTERM, 10s);
+}
+
+TEST_CASE("serve: out-of-order event commits and ids that never commit") {
+    sync_env env({"--generate", "studio:1500", "--seed", "13"}, studio_types, "  gap_timeout_s: 4\n");
+    auto serve = env.serve();
+    env.converge(60s, serve.get());
+    // From now on a third of the writes become visible late, and some ids never appear.
+    http::client admin(env.ioc.get_executor(), http::parse_endpoint(env.site->url()));
+    http::request req;
+    req.method = http::verb::post;
+    req.target = "/_admin/faults";
+    req.body = R"({"event_delay_probability":0.3,"event_delay_ms":1500,"event_drop_probability":0.1})";
+    req.content_type = "application/json";
+    REQUIRE(run_coro(env.ioc, admin.send(req))->status == 200);
+    auto driver = env.driver(40, 8, 6);
+    REQUIRE(driver->wait(60s));
+    env.converge(60s, serve.get());
+    // Ids that never commit are given up after the gap timeout, and the follower goes on.
+    CHECK(eventually([&] { return serve->log().find("gave up waiting for an event id") != std::string::npos; }, 20s));
+    CHECK(serve->running());
+    serve->stop(SIGTERM, 10s);
+}
+
+TEST_CASE("serve: kill -9 during the download and during following; a finished download is not repeated") {
+    sync_env env({"--generate", "studio:12000", "--seed", "14", "--fault", "latency_ms=10"}, studio_types,
+                 "  snapshot_range_size: 400\n  snapshot_workers: 2\n");
+    {
+        auto serve = env.serve();
+        // Kill it once some ranges of Task are acknowledged, but not all.
+        const bool started = eventually(
+            [&] {
+                auto doc = env.state_doc("type-Task");
+                if (doc.empty() || !doc.contains("done")) return false;
+                std::size_t done = 0;
+                for (const auto& d : doc.at("done").as_array()) done += d.as_bool();
+                return done > 0;
+            },
+            60s);
+        REQUIRE(started);
+        serve->kill9();
+    }
+    auto doc = env.state_doc("type-Task");
+    const auto building = doc.at("building").to_number<int>();
+    REQUIRE(building == 1);
+    {
+        auto serve = env.serve();
+        env.converge(120s, serve.get());
+        CHECK(serve->log().find("resuming a full download") != std::string::npos);
+        // Following now: kill it while a workload runs.
+        auto driver = env.driver(50, 9, 6);
+        std::this_thread::sleep_for(3s);
+        serve->kill9();
+        REQUIRE(driver->wait(60s));
+    }
+    {
+        auto serve = env.serve();
+        env.converge(90s, serve.get());
+        // Still generation 1 everywhere: nothing was downloaded again.
+        for (const auto& t : studio_types) {
+            CHECK_MESSAGE(env.active_index(t) == sync::names_for(env.prefix, t).generation(1), t);
+        }
+        CHECK(serve->log().find("full download started") == std::string::npos);
+        serve->stop(SIGTERM, 10s);
+    }
+}
+
+TEST_CASE("serve: Shotgun faults and an OpenSearch restart in the middle of a run") {
+    // A node of its own, on a fixed port, restarted with its data like a real cluster restart.
+    const std::string node_dir = "/tmp/" + test::unique_name("sgct-restart-node");
+    int port = 0;
+    {
+        asio::io_context probe;
+        asio::ip::tcp::acceptor a(probe, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+        port = a.local_endpoint().port();
+    }
+    const std::string script = test::repo_root() + "/scripts/opensearch-node";
+    const std::string start = script + " start --dir " + node_dir + " --http-port " + std::to_string(port) +
+                              " --watch-pid " + std::to_string(::getpid()) + " >/dev/null 2>&1";
+    REQUIRE(std::system(start.c_str()) == 0);
+    struct node_guard {
+        std::string cmd;
+        ~node_guard() { (void)std::system(cmd.c_str()); }
+    } guard{script + " stop --dir " + node_dir + " >/dev/null 2>&1; rm -rf " + node_dir};
+
+    sync_env env({"--generate", "studio:3000", "--seed", "15"}, studio_types, "",
+                 "http://127.0.0.1:" + std::to_string(port));
+    auto serve = env.serve();
+    env.converge(90s, serve.get());
+
+    // Bursts of 503, resets and latency spikes while the site changes.
+    http::client admin(env.ioc.get_executor(), http::parse_endpoint(env.site->url()));
+    http::request req;
+    req.method = http::verb::post;
+    req.target = "/_admin/faults";
+    req.body = R"({"http_503":0.2,"reset":0.05,"latency_ms":50,"jitter_ms":300,"methods":["read"]})";
+    req.content_type = "application/json";
+    REQUIRE(run_coro(env.ioc, admin.send(req))->status == 200);
+    auto driver = env.driver(30, 10, 10);
+    std::this_thread::sleep_for(3s);
+    // The cluster goes away for a while, and comes back with its data.
+    REQUIRE(std::system((script + " stop --dir " + node_dir + " >/dev/null 2>&1").c_str()) == 0);
+    std::this_thread::sleep_for(4s);
+    REQUIRE(std::system((script + " start --keep-data --dir " + node_dir + " --http-port " + std::to_string(port) +
+                         " --watch-pid " + std::to_string(::getpid()) + " >/dev/null 2>&1")
+                            .c_str()) == 0);
+    REQUIRE(driver->wait(60s));
+    req.target = "/_admin/faults/reset";
+    req.body = "{}";
+    REQUIRE(run_coro(env.ioc, admin.send(req))->status == 200);
+    env.converge(120s, serve.get());
+    CHECK(serve->running());  // never fatal
+    serve->stop(SIGTERM, 10s);
+}
+
+TEST_CASE("serve: writes that generate no events are caught by the safety scan") {
+    sync_env env({"--generate", "studio:1500", "--seed", "16"}, studio_types,
+                 "  safety_scan_interval_s: 3\n  safety_scan_overlap_s: 5\n");
+    auto serve = env.serve();
+    env.converge(60s, serve.get());
+    // Status and field updates only: a script without events still moves updated_at.
+    auto driver = env.driver(30, 11, 4, "silent", silent_key,
+                             "update_status=10,update_fields=5,create_shot=0,create_task=0,create_version=0,"
+                             "create_note=0,retire=0,revive=0,move_task=0,multi_add_remove=0,playlist_add=0");
+    const auto driven = driver->wait(60s);
+    REQUIRE(driven);
+    REQUIRE_MESSAGE(*driven == 0, driver->log());
+    // Those writes made no events: only the safety scan can see them.
+    CHECK(env.state_doc("follower").at("high").to_number<std::int64_t>() > 0);
+    env.converge(60s, serve.get());
+    CHECK(serve->log().find("re-reading entities changed since the last scan") != std::string::npos);
+    serve->stop(SIGTERM, 10s);
+}
+
+TEST_CASE("serve: an entity config edited while stopped rebuilds only that type; a removed one is dropped") {
+    sync_env env({"--generate", "studio:1500", "--seed", "17"}, studio_types, "");
+    {
+        auto serve = env.serve();
+        env.converge(60s, serve.get());
+        serve->stop(SIGTERM, 10s);
+    }
+    // Asset loses a cached field; Playlist is no longer cached.
+    const fs::path asset = env.dir / "entityConfig" / "Asset.yaml";
+    std::ifstream in(asset);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string before = text;
+    text = std::regex_replace(text, std::regex("\n  description: [^\n]*"), "");
+    REQUIRE(text != before);
+    std::ofstream(asset) << text;
+    fs::remove(env.dir / "entityConfig" / "Playlist.yaml");
+    env.reload_configs();
+    const std::string old_playlist = env.active_index("Playlist");
+    {
+        auto serve = env.serve();
+        // The old generation keeps serving while the new one is built; then the swap.
+        const std::string asset2 = sync::names_for(env.prefix, "Asset").generation(2);
+        CHECK_MESSAGE(eventually([&] { return env.active_index("Asset") == asset2; }, 60s), serve->log());
+        env.converge(60s, serve.get());
+        for (const char* t : {"Project", "Shot", "Task", "Version", "Note"}) {
+            CHECK_MESSAGE(env.active_index(t) == sync::names_for(env.prefix, t).generation(1), t);
+        }
+        CHECK_FALSE(run_coro(env.ioc, env.es->exists(sync::names_for(env.prefix, "Asset").generation(1))));
+        CHECK_FALSE(run_coro(env.ioc, env.es->exists(old_playlist)));
+        serve->stop(SIGTERM, 10s);
+    }
+}
+
+TEST_CASE("serve: a second server against the same state refuses to start") {
+    sync_env env({"--generate", "studio:500", "--seed", "18"}, {"Shot", "Asset"}, "");
+    auto first = env.serve();
+    env.converge(60s, first.get());
+    auto second = env.serve();
+    auto status = second->wait(30s);
+    REQUIRE(status);
+    CHECK(*status == 1);
+    CHECK(second->log().find("another sgcache server") != std::string::npos);
+    CHECK(first->running());
+    first->stop(SIGTERM, 10s);
+}
