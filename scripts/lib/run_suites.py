@@ -45,6 +45,10 @@ def suites(build: Path):
         Suite("unit", doctest("test/sgcache-unit-tests"), 300),
         Suite("integration", doctest("test/sgcache-integration-tests"), 900, needs_es=True),
     ]
+    # A short fuzzing run of the control socket's request decoder (libFuzzer, clang 14).
+    found.append(Suite("fuzz", [sys.executable, str(ROOT / "scripts" / "lib" / "junit_wrap.py"),
+                                "--name", "control request decoder survives 20 s of libFuzzer", "--out", "{junit}",
+                                "--", str(ROOT / "scripts" / "fuzz-control"), "--seconds", "20"], 300))
     conformance = ROOT / "test" / "conformance"
     if conformance.is_dir():
         found.append(Suite("conformance",

@@ -9,5 +9,7 @@ namespace sgcache::app {
 
 int generate_entity_configs(const std::vector<std::string>& args);
 int serve(const std::vector<std::string>& args);
+int status(const std::vector<std::string>& args);
+int rebuild(const std::vector<std::string>& args);
 
 }  // namespace sgcache::app

@@ -17,6 +17,8 @@ sgcache keeps an Elasticsearch/OpenSearch copy of a Shotgun site complete and cu
 commands:
   generate-entity-configs   write entityConfig/<Type>.yaml from the site's schema
   serve                     download every configured type, then follow the site's events
+  status                    how a running server is doing (per type, follower, lag)
+  rebuild                   rebuild entity types on a running server, without downtime
 
 Every command takes --help. The configuration is etc/config.yaml unless --config or
 $SGCACHE_CONFIG names another file.
@@ -45,6 +47,8 @@ int main(int argc, char** argv) {
     }
     if (command == "generate-entity-configs") return sgcache::app::generate_entity_configs(rest);
     if (command == "serve") return sgcache::app::serve(rest);
+    if (command == "status") return sgcache::app::status(rest);
+    if (command == "rebuild") return sgcache::app::rebuild(rest);
     std::fprintf(stderr, "sgcache: unknown command '%s' (see sgcache --help)\n", argv[1]);
     return 2;
 }

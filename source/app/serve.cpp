@@ -5,6 +5,8 @@
 #include "app/setup.hpp"
 #include "common/log.hpp"
 #include "config/entity_config.hpp"
+#include "control/commands.hpp"
+#include "control/server.hpp"
 #include "sync/engine.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -111,7 +113,7 @@ asio::awaitable<void> show_progress(const sync::engine& engine, std::shared_ptr<
 // terminal cancellation into the engine's coroutine (rather than racing the engine against
 // the signal wait with ||, which would wait for ever on a signal that never comes when the
 // engine fails).
-asio::awaitable<int> serve(sync::engine& engine) {
+asio::awaitable<int> serve(sync::engine& engine, control::server& control) {
     const auto ex = co_await asio::this_coro::executor;
     asio::signal_set signals(ex, SIGINT, SIGTERM);
     asio::cancellation_signal stop;
@@ -129,6 +131,19 @@ asio::awaitable<int> serve(sync::engine& engine) {
         auto display = show_progress(engine, done);
         asio::co_spawn(ex, std::move(display), asio::detached);
     }
+    // The control socket serves beside the engine and stops with it.
+    asio::cancellation_signal stop_control;
+    auto control_done = std::make_shared<bool>(false);
+    asio::co_spawn(ex, control.run(), asio::bind_cancellation_slot(stop_control.slot(), [control_done](std::exception_ptr e) {
+                       *control_done = true;
+                       if (e) {
+                           try {
+                               std::rethrow_exception(e);
+                           } catch (const std::exception& ex) {
+                               log::error("control", ex.what());
+                           }
+                       }
+                   }));
     std::exception_ptr failure;
     try {
         co_await asio::co_spawn(ex, engine.run(), asio::bind_cancellation_slot(stop.slot(), asio::use_awaitable));
@@ -137,6 +152,7 @@ asio::awaitable<int> serve(sync::engine& engine) {
         if (!stopping) failure = std::current_exception();
     }
     *done = true;
+    stop_control.emit(asio::cancellation_type::terminal);
     boost::system::error_code ignored;
     signals.cancel(ignored);
     clear_line();
@@ -188,9 +204,22 @@ int serve(const std::vector<std::string>& argv) {
     for (const auto& t : opts.types) types += (types.empty() ? "" : ", ") + t.type;
     log::info("serve", "starting", {{"config", opts.settings.file.string()}, {"types", types}});
     try {
+        // The ZeroMQ context outlives the io_context (style.md: zmq_ctx_term waits for every
+        // socket, and a socket in a suspended coroutine goes only with the io_context).
+        zmq::context_t zmq_context;
         asio::io_context ioc{1};
+        const std::string endpoint = opts.settings.control.endpoint;
+        const std::string token = opts.settings.control.token.reveal();
         sync::engine engine(ioc.get_executor(), std::move(opts));
-        const int rc = run_to_completion(ioc, serve(engine));
+        const std::int64_t started_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            std::chrono::system_clock::now().time_since_epoch())
+                                            .count();
+        control::handler handle = [&engine, started_ms](const control::request& r) {
+            return control::execute(r, engine, started_ms);
+        };
+        control::server control_socket(ioc.get_executor(), zmq_context, endpoint, token, handle);
+        log::info("control", "listening", {{"endpoint", control_socket.endpoint()}, {"token", !token.empty()}});
+        const int rc = run_to_completion(ioc, serve(engine, control_socket));
         log::info("serve", "stopped");
         return rc;
     } catch (const boost::asio::multiple_exceptions& e) {

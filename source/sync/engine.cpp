@@ -108,6 +108,8 @@ struct engine::impl {
         std::vector<bool> range_read;                          // per range: every page queued
         std::uint64_t build_loaded_at_start = 0;
         std::int64_t build_run_started_ms = 0;
+        bool prepared = false;          // the running build has its index and ranges
+        bool cancel_requested = false;  // abandon the running rebuild
     };
 
     // One poll's worth of changes, kept until it is applied and its checkpoint persisted.
@@ -134,6 +136,14 @@ struct engine::impl {
     std::map<std::string, type_runtime> types;
     std::set<std::string> cached_types;
     std::set<entity_ref> lookups_during_build;  // retired or renamed while a download ran
+    // Rebuild requests wake the build loop; a timer that never expires is the condition.
+    bool rebuild_pending = false;
+    std::optional<asio::steady_timer> rebuild_wakeup;
+    // Re-read requests (validate --repair): merged, applied by the follower, then answered.
+    change_set reread_queue;
+    std::optional<change_set> reread_running;
+    std::uint64_t reread_requested = 0, reread_taken = 0, reread_done = 0;
+    std::optional<asio::steady_timer> reread_wakeup;
     std::mt19937_64 rng{std::random_device{}()};
 
     // Status.
@@ -588,6 +598,7 @@ struct engine::impl {
         for (;;) {
             bool full = false;
             try {
+                co_await apply_rereads();
                 if (!pending) pending = co_await poll();
                 full = pending->full;
                 co_await apply(pending->changes, pending->effects, follower_writer);
@@ -727,6 +738,7 @@ struct engine::impl {
             if (!rt.build_total) rt.build_total = rt.st.loaded;
         }
         set_targets(rt);
+        rt.prepared = true;
         rt.range_groups.assign(rt.st.ranges.size(), nullptr);
         rt.range_read.assign(rt.st.ranges.size(), false);
         rt.build_loaded_at_start = rt.st.loaded;
@@ -826,7 +838,7 @@ struct engine::impl {
             std::string failure;
             try {
                 for (auto* rt : building) {
-                    if (rt->range_groups.size() != rt->st.ranges.size() || rt->st.ranges.empty()) co_await prepare_build(*rt);
+                    if (!rt->prepared) co_await prepare_build(*rt);
                 }
                 break;
             } catch (const std::exception& e) {
@@ -838,6 +850,7 @@ struct engine::impl {
         for (int pass = 1;; ++pass) {
             std::deque<std::pair<type_runtime*, std::size_t>> queue;
             for (auto* rt : building) {
+                if (rt->cancel_requested) continue;
                 for (std::size_t k = 0; k < rt->st.ranges.size(); ++k) {
                     if (!rt->st.done[k]) {
                         rt->range_read[k] = false;
@@ -851,6 +864,7 @@ struct engine::impl {
                     while (!queue.empty()) {
                         auto [rt, k] = queue.front();
                         queue.pop_front();
+                        if (rt->cancel_requested) continue;
                         try {
                             co_await load_range(*rt, k);
                             co_await record_progress(*rt);
@@ -882,10 +896,14 @@ struct engine::impl {
                 if (failed) co_await sleep_for(std::chrono::milliseconds(std::min(30'000, 1000 * pass)));
             }
             bool all_done = true;
-            for (auto* rt : building) all_done &= rt->st.ranges_done() == rt->st.ranges.size();
+            for (auto* rt : building) all_done &= rt->cancel_requested || rt->st.ranges_done() == rt->st.ranges.size();
             if (all_done) break;
         }
         for (auto* rt : building) {
+            if (rt->cancel_requested) {
+                co_await abandon_build(*rt);
+                continue;
+            }
             for (int attempt = 1;; ++attempt) {
                 std::string failure;
                 try {
@@ -998,6 +1016,133 @@ struct engine::impl {
         return out;
     }
 
+    // Drops a rebuild's new generation; the active one goes on serving.
+    asio::awaitable<void> abandon_build(type_runtime& rt) {
+        const int gen = rt.st.building;
+        rt.st.building = 0;
+        rt.st.building_hash.clear();
+        rt.st.ranges.clear();
+        rt.st.done.clear();
+        rt.prepared = false;
+        rt.cancel_requested = false;
+        set_targets(rt);
+        co_await follower_writer.flush();
+        co_await snapshot_writer.flush();
+        co_await state.save_type(rt.st);
+        if (gen) co_await es.delete_index(rt.names.generation(gen));
+        rt.ph = phase::following;
+        log::info("snapshot", "rebuild cancelled; the current generation stays", {{"type", rt.cfg->type}});
+    }
+
+    // Runs the downloads due at start, then waits for rebuild requests.
+    asio::awaitable<void> build_loop() {
+        rebuild_wakeup.emplace(ex, asio::steady_timer::time_point::max());
+        for (;;) {
+            co_await build_all();
+            while (!rebuild_pending) {
+                boost::system::error_code ec;
+                co_await rebuild_wakeup->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            }
+            rebuild_pending = false;
+        }
+    }
+
+    engine::rebuild_outcome request_rebuild(const std::vector<std::string>& names) {
+        for (const auto& n : names) {
+            if (!types.count(n)) throw std::invalid_argument("'" + n + "' is not a cached entity type");
+        }
+        engine::rebuild_outcome out;
+        for (const auto& n : names) {
+            auto& rt = types.at(n);
+            if (rt.ph == phase::building) {
+                out.already.push_back(n);
+                continue;
+            }
+            if (rt.st.building) {
+                // A build of an older request that was cancelled or failed: start afresh.
+                rt.st.building = 0;
+            }
+            rt.ph = phase::building;
+            rt.failure.clear();
+            rt.prepared = false;
+            rt.cancel_requested = false;
+            out.started.push_back(n);
+            log::info("snapshot", "rebuild requested; the current generation keeps serving", {{"type", n}});
+        }
+        rebuild_pending = true;
+        if (rebuild_wakeup) rebuild_wakeup->cancel();
+        return out;
+    }
+
+    engine::cancel_outcome request_cancel(const std::vector<std::string>& names) {
+        for (const auto& n : names) {
+            if (!types.count(n)) throw std::invalid_argument("'" + n + "' is not a cached entity type");
+        }
+        engine::cancel_outcome out;
+        for (const auto& n : names) {
+            auto& rt = types.at(n);
+            if (rt.ph != phase::building || rt.cancel_requested) {
+                out.not_building.push_back(n);
+            } else if (!rt.st.active) {
+                out.first_download.push_back(n);
+            } else {
+                rt.cancel_requested = true;
+                out.cancelled.push_back(n);
+            }
+        }
+        return out;
+    }
+
+    asio::awaitable<std::size_t> request_reread(std::map<std::string, std::vector<std::int64_t>> entities,
+                                                std::chrono::seconds limit) {
+        std::size_t n = 0;
+        for (const auto& [type, ids] : entities) {
+            if (!types.count(type)) throw std::invalid_argument("'" + type + "' is not a cached entity type");
+            n += ids.size();
+        }
+        for (const auto& [type, ids] : entities) reread_queue[type].insert(ids.begin(), ids.end());
+        const std::uint64_t ticket = ++reread_requested;
+        if (!reread_wakeup) reread_wakeup.emplace(ex, asio::steady_timer::time_point::max());
+        const auto deadline = std::chrono::steady_clock::now() + limit;
+        while (reread_done < ticket) {
+            if (std::chrono::steady_clock::now() >= deadline) {
+                throw std::runtime_error("the re-read did not complete within " + std::to_string(limit.count()) + " s");
+            }
+            asio::steady_timer tick(ex);
+            tick.expires_after(std::chrono::milliseconds(50));
+            co_await tick.async_wait(asio::use_awaitable);
+        }
+        co_return n;
+    }
+
+    // Called by the follower between polls: applies queued re-read requests.
+    asio::awaitable<void> apply_rereads() {
+        if (!reread_running) {
+            if (reread_queue.empty()) co_return;
+            reread_running = std::move(reread_queue);
+            reread_queue.clear();
+            reread_taken = reread_requested;
+        }
+        const link_effects no_effects;
+        co_await apply(*reread_running, no_effects, follower_writer);
+        reread_running.reset();
+        reread_done = reread_taken;
+    }
+
+    asio::awaitable<engine_status> status_with_counts() {
+        auto st = status_snapshot();
+        for (auto& t : st.types) {
+            const auto& rt = types.at(t.type);
+            if (!rt.st.active) continue;
+            try {
+                t.live_documents = co_await es.count(rt.names.live_alias);
+            } catch (const std::exception&) {
+                // The count is informative; a busy cluster must not fail the status.
+            }
+        }
+        co_return st;
+    }
+
     asio::awaitable<void> run() {
         co_await startup();
         // The follower runs from the start: every change made during a full download is read
@@ -1005,7 +1150,7 @@ struct engine::impl {
         // first that fails for good stops the others.
         task_group loops(ex);
         loops.spawn(follower_loop());
-        loops.spawn(build_all());
+        loops.spawn(build_loop());
         loops.spawn(safety_loop());
         loops.spawn(maintenance_loop());
         co_await loops.wait();
@@ -1027,5 +1172,24 @@ asio::awaitable<void> engine::release() {
 }
 
 engine_status engine::status() const { return impl_->status_snapshot(); }
+
+asio::awaitable<engine_status> engine::status_with_counts() { co_return co_await impl_->status_with_counts(); }
+
+engine::rebuild_outcome engine::rebuild(const std::vector<std::string>& types) { return impl_->request_rebuild(types); }
+
+engine::cancel_outcome engine::cancel_rebuild(const std::vector<std::string>& types) {
+    return impl_->request_cancel(types);
+}
+
+asio::awaitable<std::size_t> engine::reread(std::map<std::string, std::vector<std::int64_t>> entities,
+                                            std::chrono::seconds limit) {
+    co_return co_await impl_->request_reread(std::move(entities), limit);
+}
+
+std::vector<std::string> engine::types() const {
+    std::vector<std::string> out;
+    for (const auto& [name, rt] : impl_->types) out.push_back(name);
+    return out;
+}
 
 }  // namespace sgcache::sync

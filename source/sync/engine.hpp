@@ -29,7 +29,9 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 
+#include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,6 +50,7 @@ struct type_status {
     std::vector<std::string> warnings;  // schema drift: which entity config to regenerate
     std::uint64_t written = 0, stale = 0, rejected = 0, tombstones = 0;
     std::string last_rejection;
+    std::uint64_t live_documents = 0;  // only from status_with_counts()
 };
 
 struct engine_status {
@@ -86,6 +89,34 @@ public:
     boost::asio::awaitable<void> release();
 
     engine_status status() const;
+    /// status() plus the live document count of each type (one _count per type).
+    boost::asio::awaitable<engine_status> status_with_counts();
+
+    struct rebuild_outcome {
+        std::vector<std::string> started;
+        std::vector<std::string> already;  // already building
+    };
+    /// Starts a new generation of each type while the current one keeps serving (and while
+    /// the follower writes to both); the aliases move when it is complete, then the old
+    /// generation is dropped. Throws std::invalid_argument naming an unknown type.
+    rebuild_outcome rebuild(const std::vector<std::string>& types);
+
+    struct cancel_outcome {
+        std::vector<std::string> cancelled;
+        std::vector<std::string> not_building;
+        std::vector<std::string> first_download;  // refused: the type has no data yet
+    };
+    /// Abandons running rebuilds: their new generation is dropped, the old one stays.
+    cancel_outcome cancel_rebuild(const std::vector<std::string>& types);
+
+    /// Reads the given entities again through the normal path (versions, filters,
+    /// tombstones) and returns once their documents are acknowledged (or throws after
+    /// `limit`). Throws std::invalid_argument for an entity type that is not cached.
+    boost::asio::awaitable<std::size_t> reread(std::map<std::string, std::vector<std::int64_t>> entities,
+                                               std::chrono::seconds limit);
+
+    /// The cached entity types.
+    std::vector<std::string> types() const;
 
 private:
     struct impl;

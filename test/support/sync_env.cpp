@@ -1,0 +1,133 @@
+#include "support/sync_env.hpp"
+
+#include "shotgun/schema.hpp"
+#include "support/env.hpp"
+#include "support/run_coro.hpp"
+#include "sync/documents.hpp"
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace sgcache::test {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+const char* reader_key = "reader-key";
+const char* writer_key = "writer-key";
+const char* silent_key = "silent-key";
+
+sync_env::sync_env(std::vector<std::string> site_args, const std::vector<std::string>& types, const std::string& sync_yaml,
+                   std::string es_host, const std::string& extra_yaml)
+    : es_url(es_host.empty() ? test::es_url() : std::move(es_host)) {
+    dir = fs::temp_directory_path() / unique_name("sgct-serve");
+    fs::create_directories(dir / "entityConfig");
+    prefix = unique_name("sgct") + "-";
+    site_args.insert(site_args.end(), {"--script", std::string("sgcache:") + reader_key, "--script",
+                                       std::string("writer:") + writer_key, "--script",
+                                       std::string("silent:") + silent_key + ":noevents"});
+    site = std::make_unique<fake_site>(site_args);
+    shotgun::client_config sc;
+    sc.url = site->url();
+    sc.auth = {"sgcache", reader_key, ""};
+    sc.retry = {10, 100ms, 1000ms};
+    sg = std::make_unique<shotgun::client>(ioc.get_executor(), sc);
+    elastic::client_config ec;
+    ec.hosts = {es_url};
+    ec.retry = {20, 200ms, 2000ms};
+    es = std::make_unique<elastic::client>(ioc.get_executor(), ec);
+
+    auto fields = run_coro(ioc, sg->schema_read());
+    auto entities = run_coro(ioc, sg->schema_entity_read());
+    const auto schema = shotgun::parse_schema(fields, entities);
+    for (const auto& t : types) {
+        auto cfg = config::generate(schema.types.at(t), config::generate_settings{});
+        std::ofstream(dir / "entityConfig" / (t + ".yaml")) << config::to_yaml(cfg, "test");
+    }
+    reload_configs();
+    config_file = dir / "config.yaml";
+    std::ofstream(config_file) << "shotgun:\n  url: " << site->url() << "\n  script_name: sgcache\n  script_key: "
+                               << reader_key << "\n  retry:\n    max_attempts: 4\n    initial_delay_ms: 100\n"
+                               << "    max_delay_ms: 1000\nelasticsearch:\n  hosts: [" << es_url
+                               << "]\n  index_prefix: " << prefix
+                               << "\n  retry:\n    max_attempts: 4\n    initial_delay_ms: 100\n    max_delay_ms: 1000\n"
+                               << "entity_config_dir: entityConfig\nlog:\n  level: debug\n" << extra_yaml << "sync:\n"
+                               << "  event_poll_interval_ms: 200\n  lease_ttl_s: 10\n" << sync_yaml;
+}
+
+void sync_env::reload_configs() { configs = config::load_entity_configs(dir / "entityConfig"); }
+
+std::unique_ptr<child_process> sync_env::serve() {
+    const std::string log = (dir / ("serve-" + std::to_string(++serve_runs) + ".log")).string();
+    return std::make_unique<child_process>(
+        std::vector<std::string>{sgcache_binary(), "serve", "--config", config_file.string()}, log);
+}
+
+std::unique_ptr<child_process> sync_env::driver(double rate, int seed, double seconds, const char* script,
+                                                const char* key, const std::string& mix) {
+    std::vector<std::string> argv{repo_root() + "/tools/fake-shotgun/fake-shotgun-driver", "--url", site->url(),
+                                  "--script", std::string(script) + ":" + (key ? key : writer_key), "--rate",
+                                  std::to_string(rate), "--seed", std::to_string(seed), "--duration",
+                                  std::to_string(seconds), "--strict"};
+    if (!mix.empty()) argv.insert(argv.end(), {"--mix", mix});
+    return std::make_unique<child_process>(argv, (dir / ("driver-" + std::to_string(seed) + ".log")).string());
+}
+
+void sync_env::converge(std::chrono::seconds limit, const child_process* serve) {
+    auto report = wait_for_convergence(ioc, *sg, *es, prefix, configs, limit);
+    if (!report.ok && serve) MESSAGE("serve log tail:\n" << tail(serve->log(), 3000));
+    REQUIRE_MESSAGE(report.ok, report.summary());
+    CHECK(report.site_entities > 0);
+}
+
+std::string sync_env::active_index(const std::string& type) {
+    auto n = sync::names_for(prefix, type);
+    auto indices = run_coro(ioc, es->indices_of_alias(n.live_alias));
+    return indices.size() == 1 ? indices.front() : std::string("(" + std::to_string(indices.size()) + " indices)");
+}
+
+json::object sync_env::state_doc(const std::string& id) {
+    auto doc = run_coro(ioc, es->get(sync::state_index(prefix), id));
+    return doc ? doc->source : json::object{};
+}
+
+void sync_env::set_faults(const std::string& body) {
+    http::client admin(ioc.get_executor(), http::parse_endpoint(site->url()));
+    http::request req;
+    req.method = http::verb::post;
+    req.target = "/_admin/faults";
+    req.body = body;
+    req.content_type = "application/json";
+    auto res = run_coro(ioc, admin.send(req));
+    REQUIRE(res.has_value());
+    REQUIRE(res->status == 200);
+}
+
+std::string sync_env::tail(const std::string& s, std::size_t n) { return s.size() > n ? s.substr(s.size() - n) : s; }
+
+sync_env::~sync_env() {
+    try {
+        auto r = run_coro(ioc, es->request(http::verb::get, "/_cat/indices/" + prefix + "*?h=index"));
+        std::istringstream lines(r.body);
+        for (std::string index; std::getline(lines, index);) {
+            if (!index.empty()) run_coro(ioc, es->delete_index(index));
+        }
+    } catch (...) {
+    }
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+}
+
+bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (pred()) return true;
+        std::this_thread::sleep_for(100ms);
+    }
+    return pred();
+}
+
+}  // namespace sgcache::test

@@ -1,0 +1,64 @@
+// One sync scenario for integration tests: a fake Shotgun site with a generated studio, a
+// prefix of its own in the OpenSearch node, entity configs generated from the site's schema,
+// a configuration file, and helpers to run `sgcache serve`, the workload driver and the
+// convergence check. It removes its indices and files at the end.
+#pragma once
+
+#include "config/entity_config.hpp"
+#include "elastic/client.hpp"
+#include "shotgun/client.hpp"
+#include "support/child_process.hpp"
+#include "support/convergence.hpp"
+#include "support/fake_site.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace sgcache::test {
+
+extern const char* reader_key;
+extern const char* writer_key;
+extern const char* silent_key;
+
+struct sync_env {
+    std::filesystem::path dir;
+    std::string prefix;
+    std::string es_url;
+    std::unique_ptr<fake_site> site;
+    boost::asio::io_context ioc;
+    std::unique_ptr<shotgun::client> sg;
+    std::unique_ptr<elastic::client> es;
+    std::vector<config::entity_config> configs;
+    std::filesystem::path config_file;
+    int serve_runs = 0;
+
+    /// `sync_yaml` is appended under `sync:`; `extra_yaml` at the top level of the config.
+    sync_env(std::vector<std::string> site_args, const std::vector<std::string>& types, const std::string& sync_yaml,
+             std::string es = "", const std::string& extra_yaml = "");
+    ~sync_env();
+
+    void reload_configs();
+    std::unique_ptr<child_process> serve();
+    std::unique_ptr<child_process> driver(double rate, int seed, double seconds, const char* script = "writer",
+                                          const char* key = nullptr, const std::string& mix = "");
+    /// REQUIREs convergence within `limit` (prints the serve log tail when it fails).
+    void converge(std::chrono::seconds limit, const child_process* serve = nullptr);
+    std::string active_index(const std::string& type);
+    boost::json::object state_doc(const std::string& id);
+    /// POST /_admin/faults on the fake site.
+    void set_faults(const std::string& json);
+    static std::string tail(const std::string& s, std::size_t n);
+};
+
+/// Waits until `pred` holds, polling every 100 ms; false when `limit` passes first.
+bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds limit);
+
+}  // namespace sgcache::test
