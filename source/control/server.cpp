@@ -12,6 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <cerrno>
 #include <deque>
 #include <list>
 #include <stdexcept>
@@ -188,7 +189,9 @@ server::server(asio::any_io_executor ex, zmq::context_t& ctx, std::string endpoi
     try {
         s.bind(endpoint);
     } catch (const zmq::error_t& e) {
-        throw std::runtime_error("cannot bind the control socket to " + endpoint + ": " + e.what());
+        std::string hint;
+        if (e.num() == EADDRINUSE) hint = " (is another sgcache serve running? each needs its own control.endpoint)";
+        throw std::runtime_error("cannot bind the control socket to " + endpoint + ": " + e.what() + hint);
     }
     impl_->fd.assign(s.get(zmq::sockopt::fd));
 }

@@ -244,7 +244,16 @@ TEST_CASE("serve: a second server against the same state refuses to start") {
     sync_env env({"--generate", "studio:500", "--seed", "18"}, {"Shot", "Asset"}, "");
     auto first = env.serve();
     env.converge(60s, first.get());
-    auto second = env.serve();
+    // The same state and prefix, but a control socket of its own, so that the lease is what
+    // stops it (two servers on one control endpoint fail to bind it first).
+    std::ifstream in(env.config_file);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    text = std::regex_replace(text, std::regex("tcp://127\\.0\\.0\\.1:[0-9]+"), "tcp://127.0.0.1:" + std::to_string(env.control_port + 1));
+    const auto second_config = env.dir / "second.yaml";
+    std::ofstream(second_config) << text;
+    auto second = std::make_unique<test::child_process>(
+        std::vector<std::string>{test::sgcache_binary(), "serve", "--config", second_config.string()},
+        (env.dir / "second.log").string());
     auto status = second->wait(30s);
     REQUIRE(status);
     CHECK(*status == 1);

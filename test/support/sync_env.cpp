@@ -7,6 +7,8 @@
 
 #include <doctest/doctest.h>
 
+#include <boost/asio/ip/tcp.hpp>
+
 #include <fstream>
 #include <sstream>
 
@@ -49,7 +51,15 @@ sync_env::sync_env(std::vector<std::string> site_args, const std::vector<std::st
     }
     reload_configs();
     config_file = dir / "config.yaml";
-    std::ofstream(config_file) << "shotgun:\n  url: " << site->url() << "\n  script_name: sgcache\n  script_key: "
+    // A control port of its own, unless the test sets the control section itself.
+    std::string control;
+    if (extra_yaml.find("control:") == std::string::npos) {
+        boost::asio::io_context probe;
+        boost::asio::ip::tcp::acceptor a(probe, {boost::asio::ip::make_address("127.0.0.1"), 0});
+        control_port = a.local_endpoint().port();
+        control = "control:\n  endpoint: tcp://127.0.0.1:" + std::to_string(control_port) + "\n";
+    }
+    std::ofstream(config_file) << control << "shotgun:\n  url: " << site->url() << "\n  script_name: sgcache\n  script_key: "
                                << reader_key << "\n  retry:\n    max_attempts: 4\n    initial_delay_ms: 100\n"
                                << "    max_delay_ms: 1000\nelasticsearch:\n  hosts: [" << es_url
                                << "]\n  index_prefix: " << prefix

@@ -39,6 +39,7 @@ struct sync_env {
     std::vector<config::entity_config> configs;
     std::filesystem::path config_file;
     int serve_runs = 0;
+    int control_port = 0;  // when the environment chose one
 
     /// `sync_yaml` is appended under `sync:`; `extra_yaml` at the top level of the config.
     sync_env(std::vector<std::string> site_args, const std::vector<std::string>& types, const std::string& sync_yaml,
