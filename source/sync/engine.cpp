@@ -109,6 +109,7 @@ struct engine::impl {
         std::uint64_t build_loaded_at_start = 0;
         std::int64_t build_run_started_ms = 0;
         bool prepared = false;          // the running build has its index and ranges
+        std::uint64_t sg_requests_at_start = 0, sg_retries_at_start = 0, bulk_requests_at_start = 0;
         bool cancel_requested = false;  // abandon the running rebuild
     };
 
@@ -119,6 +120,8 @@ struct engine::impl {
         cursor_checkpoint after;
         std::size_t events = 0;
         std::int64_t newest_created_ms = 0;
+        std::vector<std::int64_t> created_ms;  // per applied event, for the delay stats
+        std::int64_t first_event = 0, last_event = 0;
         bool full = false;
     };
 
@@ -578,7 +581,11 @@ struct engine::impl {
             if (is_schema_event(row)) log::warning("follower", "the site's schema changed; check the entity configs", {{"event_id", id}});
             collect_changes(row, cached_types, batch.changes);
             collect_link_effects(row, batch.effects);
-            batch.newest_created_ms = std::max(batch.newest_created_ms, parse_api3_time(row.if_contains("created_at")));
+            const std::int64_t created = parse_api3_time(row.if_contains("created_at"));
+            batch.newest_created_ms = std::max(batch.newest_created_ms, created);
+            if (created) batch.created_ms.push_back(created);
+            if (!batch.first_event) batch.first_event = id;
+            batch.last_event = id;
         }
         batch.events = fresh.size();
         batch.after = cursor.checkpoint();
@@ -604,6 +611,16 @@ struct engine::impl {
                 co_await apply(pending->changes, pending->effects, follower_writer);
                 persisted.cursor = pending->after;
                 co_await state.save_follower(persisted);
+                if (opts.watcher && pending->events) {
+                    event_batch_report r;
+                    r.events = pending->events;
+                    r.entities = total(pending->changes);
+                    r.first_event_id = pending->first_event;
+                    r.last_event_id = pending->last_event;
+                    const std::int64_t acked = now_ms();
+                    for (const auto c : pending->created_ms) r.delays.push_back((acked - c) / 1000.0);
+                    opts.watcher->event_batch_applied(r);
+                }
                 events_applied += pending->events;
                 note_events(pending->events);
                 lag_seconds = full && pending->newest_created_ms ? (now_ms() - pending->newest_created_ms) / 1000.0 : 0.0;
@@ -743,6 +760,9 @@ struct engine::impl {
         rt.range_read.assign(rt.st.ranges.size(), false);
         rt.build_loaded_at_start = rt.st.loaded;
         rt.build_run_started_ms = now_ms();
+        rt.sg_requests_at_start = sg.stats().requests;
+        rt.sg_retries_at_start = sg.stats().retries;
+        rt.bulk_requests_at_start = snapshot_writer.indexer_stats().requests;
     }
 
     // Reads one range by keyset paging and queues its documents.
@@ -822,6 +842,20 @@ struct engine::impl {
         if (old && old != rt.st.active) co_await es.delete_index(rt.names.generation(old));
         rt.ph = phase::following;
         const double secs = (now_ms() - rt.st.build_started_ms) / 1000.0;
+        if (opts.watcher) {
+            download_report r;
+            r.type = rt.cfg->type;
+            r.generation = rt.st.active;
+            r.entities = rt.st.loaded;
+            r.seconds = secs;
+            r.shotgun_requests = sg.stats().requests - rt.sg_requests_at_start;
+            r.shotgun_retries = sg.stats().retries - rt.sg_retries_at_start;
+            r.bulk_requests = snapshot_writer.indexer_stats().requests - rt.bulk_requests_at_start;
+            if (auto it = snapshot_writer.stats().find(rt.cfg->type); it != snapshot_writer.stats().end()) {
+                r.rejected = it->second.rejected;
+            }
+            opts.watcher->download_finished(r);
+        }
         log::info("snapshot", "full download complete; readers now see the new generation",
                   {{"type", rt.cfg->type}, {"index", index}, {"documents", rt.st.loaded}, {"seconds", secs}});
     }
@@ -1184,6 +1218,14 @@ engine::cancel_outcome engine::cancel_rebuild(const std::vector<std::string>& ty
 asio::awaitable<std::size_t> engine::reread(std::map<std::string, std::vector<std::int64_t>> entities,
                                             std::chrono::seconds limit) {
     co_return co_await impl_->request_reread(std::move(entities), limit);
+}
+
+engine_counters engine::counters() const {
+    engine_counters c;
+    c.shotgun = impl_->sg.stats();
+    c.snapshot_writes = impl_->snapshot_writer.indexer_stats();
+    c.follower_writes = impl_->follower_writer.indexer_stats();
+    return c;
 }
 
 std::vector<std::string> engine::types() const {

@@ -24,6 +24,9 @@
 
 #include "config/entity_config.hpp"
 #include "config/settings.hpp"
+#include "elastic/indexer.hpp"
+#include "shotgun/client.hpp"
+#include "sync/observer.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -72,6 +75,15 @@ struct engine_options {
     std::vector<config::entity_config> types;
     std::string host;  // for the lease: who holds it
     int pid = 0;
+    /// Told about finished downloads and applied event batches; may be null.
+    std::shared_ptr<observer> watcher;
+};
+
+/// Counters of the engine's clients, for metrics.
+struct engine_counters {
+    shotgun::client_stats shotgun;
+    elastic::indexer_stats snapshot_writes;
+    elastic::indexer_stats follower_writes;
 };
 
 class engine {
@@ -117,6 +129,8 @@ public:
 
     /// The cached entity types.
     std::vector<std::string> types() const;
+
+    engine_counters counters() const;
 
 private:
     struct impl;
