@@ -184,6 +184,9 @@ struct engine::impl {
         c.http.verify_peer = s.elasticsearch.verify_tls;
         c.http.request_timeout = s.elasticsearch.request_timeout;
         c.http.user_agent = "sgcache";
+        // Compressing _bulk replies costs the cluster CPU that ingest needs; replies are not
+        // worth it on a studio network.
+        c.http.accept_gzip = false;
         c.retry = s.elasticsearch.retry;
         return c;
     }
@@ -780,6 +783,7 @@ struct engine::impl {
             after = id_of(page.entities.back());
         }
         rt.range_read[k] = true;
+        log::debug("snapshot", "range read", {{"type", rt.cfg->type}, {"range", k}, {"entities", group->entities}});
     }
 
     // Records ranges whose documents are all acknowledged; persists progress when any.
@@ -796,17 +800,19 @@ struct engine::impl {
     }
 
     // Restores the index settings, swaps both aliases in one call, drops the old generation.
+    // Documents read before a retirement or rename and written after the follower looked
+    // for them: find them now that the downloads are in their indices, before the swap.
+    asio::awaitable<void> lookup_after_builds() {
+        if (lookups_during_build.empty()) co_return;
+        co_await snapshot_writer.flush();
+        change_set again;
+        co_await reverse_lookup(lookups_during_build, again);
+        const link_effects no_effects;
+        co_await apply(again, no_effects, follower_writer);
+    }
+
     asio::awaitable<void> finish_build(type_runtime& rt) {
         const std::string index = rt.names.generation(rt.st.building);
-        if (!lookups_during_build.empty()) {
-            // Documents read before a retirement or rename and written after the follower
-            // looked for them: find them now that the download is in the index.
-            co_await snapshot_writer.flush();
-            change_set again;
-            co_await reverse_lookup(lookups_during_build, again);
-            const link_effects no_effects;
-            co_await apply(again, no_effects, follower_writer);
-        }
         json::object settings = json::parse(R"({"index":{"refresh_interval":"1s"}})").as_object();
         settings["index"].as_object()["number_of_replicas"] = 1;
         co_await es.update_settings(index, settings);
@@ -871,9 +877,13 @@ struct engine::impl {
         for (int attempt = 1;; ++attempt) {
             std::string failure;
             try {
+                // Types are prepared side by side: each is an index creation and three
+                // small reads, and many small types would otherwise add up.
+                task_group prepares(ex);
                 for (auto* rt : building) {
-                    if (!rt->prepared) co_await prepare_build(*rt);
+                    if (!rt->prepared) prepares.spawn(prepare_build(*rt));
                 }
+                co_await prepares.wait();
                 break;
             } catch (const std::exception& e) {
                 if (!transient(e)) throw;
@@ -912,6 +922,7 @@ struct engine::impl {
                 };
                 co_await run_workers(worker, std::max<std::size_t>(1, s.sync.snapshot_workers));
                 // Everything queued must be acknowledged before the ranges count as done.
+                log::debug("snapshot", "all ranges read; waiting for acknowledgements");
                 try {
                     co_await snapshot_writer.flush();
                 } catch (const std::exception& e) {
@@ -934,22 +945,25 @@ struct engine::impl {
             if (all_done) break;
         }
         for (auto* rt : building) {
-            if (rt->cancel_requested) {
-                co_await abandon_build(*rt);
-                continue;
-            }
-            for (int attempt = 1;; ++attempt) {
-                std::string failure;
-                try {
-                    co_await finish_build(*rt);
-                    if (!building_now()) lookups_during_build.clear();
-                    break;
-                } catch (const std::exception& e) {
-                    if (!transient(e)) throw;
-                    failure = e.what();
+            if (rt->cancel_requested) co_await abandon_build(*rt);
+        }
+        for (int attempt = 1;; ++attempt) {
+            std::string failure;
+            try {
+                co_await lookup_after_builds();
+                // Each type's settings, refresh and alias swap are independent: side by side.
+                task_group finishes(ex);
+                for (auto* rt : building) {
+                    if (rt->ph == phase::building) finishes.spawn(finish_build(*rt));
                 }
-                co_await backoff(attempt, "finishing a full download", failure);
+                co_await finishes.wait();
+                if (!building_now()) lookups_during_build.clear();
+                break;
+            } catch (const std::exception& e) {
+                if (!transient(e)) throw;
+                failure = e.what();
             }
+            co_await backoff(attempt, "finishing a full download", failure);
         }
     }
 
