@@ -331,3 +331,28 @@ TEST_CASE("shotgun client: the request envelope is what shotgun_api3 sends") {
     CHECK(p.at("return_only").as_string() == "active");
     CHECK(json::serialize(p.at("paging")) == R"({"entities_per_page":500,"current_page":1})");
 }
+
+TEST_CASE("shotgun client: session-token authentication") {
+    test::fake_site site({"--script", std::string("sgcache:") + key, "--user", "jdoe:pw123"});
+    asio::io_context ioc;
+    // A session token, as a human user's login gives one.
+    shotgun::client_config login;
+    login.url = site.url();
+    login.auth = {"sgcache", key, ""};
+    shotgun::client by_script(ioc.get_executor(), login);
+    auto token = run_coro(ioc, by_script.call("get_session_token", std::nullopt, true));
+    REQUIRE(token.is_object());
+    const std::string session(token.as_object().at("session_id").as_string());
+    REQUIRE_FALSE(session.empty());
+
+    shotgun::client_config cfg;
+    cfg.url = site.url();
+    cfg.auth = {"", "", session};
+    shotgun::client sg(ioc.get_executor(), cfg);
+    CHECK(run_coro(ioc, sg.schema_read()).contains("Shot"));
+
+    cfg.auth = {"", "", "not-a-session"};
+    shotgun::client bad(ioc.get_executor(), cfg);
+    CHECK_THROWS_AS(run_coro(ioc, bad.schema_read()), shotgun::auth_error);
+    CHECK(bad.stats().requests == 1);
+}
