@@ -141,6 +141,7 @@ struct engine::impl {
     std::set<entity_ref> lookups_during_build;  // retired or renamed while a download ran
     // Rebuild requests wake the build loop; a timer that never expires is the condition.
     bool rebuild_pending = false;
+    bool schema_dirty = false;  // a schema event was seen: compare the cached fields again
     std::optional<asio::steady_timer> rebuild_wakeup;
     // Re-read requests (validate --repair): merged, applied by the follower, then answered.
     change_set reread_queue;
@@ -581,7 +582,10 @@ struct engine::impl {
         }
         for (const std::int64_t id : fresh) {
             const json::object& row = *by_id.at(id);
-            if (is_schema_event(row)) log::warning("follower", "the site's schema changed; check the entity configs", {{"event_id", id}});
+            if (is_schema_event(row)) {
+                log::warning("follower", "the site's schema changed; checking the cached fields again", {{"event_id", id}});
+                schema_dirty = true;
+            }
             collect_changes(row, cached_types, batch.changes);
             collect_link_effects(row, batch.effects);
             const std::int64_t created = parse_api3_time(row.if_contains("created_at"));
@@ -993,6 +997,17 @@ struct engine::impl {
                     const std::int64_t next = clock.next_floor(version_clock::now_us());
                     co_await state.save_floor(next);
                     clock.floor_persisted(next);
+                }
+                if (schema_dirty) {
+                    // A field removed or retyped on the site: stop reading what is gone and say
+                    // which entity config to regenerate; the other fields and types go on.
+                    schema_dirty = false;
+                    auto fields = co_await sg.schema_read();
+                    auto entities = co_await sg.schema_entity_read();
+                    const auto schema = shotgun::parse_schema(fields, entities);
+                    for (auto& [name, rt] : types) {
+                        if (rt.ph != phase::failed) check_schema(rt, schema);
+                    }
                 }
             } catch (const std::exception& e) {
                 if (!transient(e)) throw;
