@@ -142,6 +142,7 @@ struct engine::impl {
     // Rebuild requests wake the build loop; a timer that never expires is the condition.
     bool rebuild_pending = false;
     bool schema_dirty = false;  // a schema event was seen: compare the cached fields again
+    shotgun::site_schema site_schema;  // the site's, as last read
     std::optional<asio::steady_timer> rebuild_wakeup;
     // Re-read requests (validate --repair): merged, applied by the follower, then answered.
     change_set reread_queue;
@@ -313,8 +314,8 @@ struct engine::impl {
                 log::info("engine", "connected to the Shotgun site", {{"url", s.shotgun.url}, {"version", version}});
                 auto fields = co_await sg.schema_read();
                 auto entities = co_await sg.schema_entity_read();
-                const auto schema = shotgun::parse_schema(fields, entities);
-                for (auto& [name, rt] : types) check_schema(rt, schema);
+                site_schema = shotgun::parse_schema(fields, entities);
+                for (auto& [name, rt] : types) check_schema(rt, site_schema);
                 co_return;
             } catch (const std::exception& e) {
                 if (!transient(e)) throw;
@@ -511,6 +512,9 @@ struct engine::impl {
             if (building_now()) lookups_during_build.insert(effects.appearance_changed.begin(), effects.appearance_changed.end());
         }
         change_set forward;
+        // A revived entity of a type that is not cached: read just its link fields, to find
+        // the cached entities in which links to it reappear.
+        co_await links_of_revived(effects, forward);
         for (const auto& [type, ids] : all) {
             auto it = types.find(type);
             if (it == types.end() || it->second.ph == phase::failed || ids.empty()) continue;
@@ -533,6 +537,31 @@ struct engine::impl {
             if (!fresh.empty()) co_await reread(it->second, fresh, writer, none, unused);
         }
         co_await writer.flush();
+    }
+
+    asio::awaitable<void> links_of_revived(const link_effects& effects, change_set& forward) {
+        std::map<std::string, json::array> by_type;
+        for (const auto& r : effects.revived) {
+            if (!cached_types.count(r.type)) by_type[r.type].push_back(r.id);
+        }
+        for (auto& [type, ids] : by_type) {
+            auto st = site_schema.types.find(type);
+            if (st == site_schema.types.end()) continue;
+            std::vector<std::string> link_fields;
+            for (const auto& [name, f] : st->second.fields) {
+                if (f.data_type == "entity" || f.data_type == "multi_entity") link_fields.push_back(name);
+            }
+            if (link_fields.empty()) continue;
+            shotgun::read_request req;
+            req.type = type;
+            req.fields = std::move(link_fields);
+            req.page_size = ids.size();
+            req.filters = shotgun::all_of(json::array{shotgun::condition("id", "in", std::move(ids))});
+            auto page = co_await sg.read(std::move(req));
+            for (const auto& e : page.entities) {
+                if (e.is_object()) collect_links(e.get_object(), cached_types, forward);
+            }
+        }
     }
 
     bool building_now() const {
@@ -1004,9 +1033,9 @@ struct engine::impl {
                     schema_dirty = false;
                     auto fields = co_await sg.schema_read();
                     auto entities = co_await sg.schema_entity_read();
-                    const auto schema = shotgun::parse_schema(fields, entities);
+                    site_schema = shotgun::parse_schema(fields, entities);
                     for (auto& [name, rt] : types) {
-                        if (rt.ph != phase::failed) check_schema(rt, schema);
+                        if (rt.ph != phase::failed) check_schema(rt, site_schema);
                     }
                 }
             } catch (const std::exception& e) {

@@ -39,7 +39,7 @@ int free_port() {
 }
 
 // One request over a REQ socket; the reply, or "" when none came within `limit`.
-std::string ask(const std::string& endpoint, const std::string& body, std::chrono::milliseconds limit = 5000ms) {
+std::string ask(const std::string& endpoint, const std::string& body, std::chrono::milliseconds limit = 30000ms) {
     zmq::context_t ctx;
     zmq::socket_t s(ctx, zmq::socket_type::req);
     s.set(zmq::sockopt::linger, 0);

@@ -261,3 +261,17 @@ TEST_CASE("serve: a second server against the same state refuses to start") {
     CHECK(first->running());
     first->stop(SIGTERM, 10s);
 }
+
+TEST_CASE("serve: links to entities of types that are not cached stay current") {
+    // Version is not cached, yet Shot.versions and Task.sg_versions hold Version links that
+    // change when Versions are created, renamed, retired and revived.
+    sync_env env({"--generate", "studio:2000", "--seed", "19"}, {"Shot", "Asset", "Task"}, "");
+    auto serve = env.serve();
+    env.converge(60s, serve.get());
+    auto driver = env.driver(40, 12, 8);
+    const auto driven = driver->wait(60s);
+    REQUIRE(driven);
+    CHECK_MESSAGE(*driven == 0, driver->log());
+    env.converge(60s, serve.get());
+    serve->stop(SIGTERM, 10s);
+}
