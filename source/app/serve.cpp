@@ -7,6 +7,9 @@
 #include "config/entity_config.hpp"
 #include "control/commands.hpp"
 #include "control/server.hpp"
+#include "observe/collect.hpp"
+#include "observe/metrics_server.hpp"
+#include "observe/stats_writer.hpp"
 #include "sync/engine.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -24,7 +27,10 @@
 #include <memory>
 #include <cstdio>
 #include <string>
+#include <sys/ioctl.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 namespace sgcache::app {
 
@@ -66,33 +72,65 @@ std::string human(double n) {
     return buf;
 }
 
+std::string eta_of(std::uint64_t remaining, double rate) {
+    if (remaining == 0) return "0:00";
+    if (rate <= 0) return "?";
+    const int secs = static_cast<int>(static_cast<double>(remaining) / rate);
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%d:%02d", secs / 60, secs % 60);
+    return buf;
+}
+
+// One line: all downloads together, then the ones with the most left to do.
 std::string progress_line(const sync::engine_status& st) {
-    std::string line;
+    std::uint64_t loaded = 0, total = 0;
+    double rate = 0;
+    std::vector<const sync::type_status*> running;
     for (const auto& t : st.types) {
         if (t.phase != "building") continue;
-        const double pct = t.build_total ? 100.0 * t.build_loaded / t.build_total : 0;
-        std::string eta = "?";
-        if (t.build_rate > 0 && t.build_total > t.build_loaded) {
-            const int secs = static_cast<int>((t.build_total - t.build_loaded) / t.build_rate);
-            char buf[16];
-            std::snprintf(buf, sizeof buf, "%d:%02d", secs / 60, secs % 60);
-            eta = buf;
-        } else if (t.build_total <= t.build_loaded) {
-            eta = "0:00";
-        }
-        char buf[160];
-        std::snprintf(buf, sizeof buf, "%s%s %3.0f%% %s/%s %s/s ETA %s", line.empty() ? "" : " | ", t.type.c_str(), pct,
-                      human(t.build_loaded).c_str(), human(t.build_total).c_str(), human(t.build_rate).c_str(), eta.c_str());
-        line += buf;
+        loaded += t.build_loaded;
+        total += t.build_total;
+        rate += t.build_rate;
+        running.push_back(&t);
     }
-    if (line.empty() && st.following) {
+    if (!running.empty()) {
+        char buf[200];
+        std::snprintf(buf, sizeof buf, "downloading %zu type%s: %s/%s (%.0f%%) %s/s ETA %s", running.size(),
+                      running.size() == 1 ? "" : "s", human(static_cast<double>(loaded)).c_str(),
+                      human(static_cast<double>(total)).c_str(), total ? 100.0 * static_cast<double>(loaded) / static_cast<double>(total) : 0.0,
+                      human(rate).c_str(), eta_of(total > loaded ? total - loaded : 0, rate).c_str());
+        std::string line = buf;
+        std::sort(running.begin(), running.end(), [](const auto* a, const auto* b) {
+            return a->build_total - std::min(a->build_total, a->build_loaded) >
+                   b->build_total - std::min(b->build_total, b->build_loaded);
+        });
+        for (std::size_t i = 0; i < running.size() && i < 3; ++i) {
+            const auto& t = *running[i];
+            if (t.build_total == 0) {
+                line += " | " + t.type + " preparing";
+                continue;
+            }
+            std::snprintf(buf, sizeof buf, " | %s %.0f%%", t.type.c_str(),
+                          100.0 * static_cast<double>(t.build_loaded) / static_cast<double>(t.build_total));
+            line += buf;
+        }
+        return line;
+    }
+    if (st.following) {
         char buf[160];
         std::snprintf(buf, sizeof buf, "following: event %lld, lag %.1f s, %.1f events/s, %zu open gap%s",
                       static_cast<long long>(st.last_event_id), st.lag_seconds, st.events_per_second, st.open_gaps,
                       st.open_gaps == 1 ? "" : "s");
-        line = buf;
+        return buf;
     }
-    return line;
+    return "starting";
+}
+
+// The terminal's width, so that the line never wraps (a wrapped line cannot be redrawn).
+std::size_t terminal_width() {
+    winsize ws{};
+    if (::ioctl(2, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 10) return ws.ws_col - 1;
+    return 100;
 }
 
 // `done` is shared: the display may wake once more after serve() has returned.
@@ -104,16 +142,42 @@ asio::awaitable<void> show_progress(const sync::engine& engine, std::shared_ptr<
         if (*done) break;
         clear_line();
         shown = progress_line(engine.status());
-        if (shown.size() > 200) shown.resize(200);
+        if (shown.size() > terminal_width()) shown.resize(terminal_width());
         redraw_line();
     }
+}
+
+// Waits until *flag is set, polling, for at most `limit`; true when it was set.
+asio::awaitable<bool> wait_for_flag(std::shared_ptr<bool> flag, std::chrono::milliseconds limit) {
+    asio::steady_timer pause(co_await asio::this_coro::executor);
+    for (auto waited = std::chrono::milliseconds(0); !*flag && waited < limit; waited += std::chrono::milliseconds(20)) {
+        pause.expires_after(std::chrono::milliseconds(20));
+        co_await pause.async_wait(asio::use_awaitable);
+    }
+    co_return *flag;
+}
+
+// A completion handler for a task that runs beside the engine: logs its failure, marks it done.
+auto finisher(std::shared_ptr<bool> done, const char* component) {
+    return [done, component](std::exception_ptr e) {
+        *done = true;
+        if (!e) return;
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            log::error(component, ex.what());
+        } catch (...) {
+            log::error(component, "failed");
+        }
+    };
 }
 
 // Runs the engine until it fails or a signal asks it to stop. The signal handler emits a
 // terminal cancellation into the engine's coroutine (rather than racing the engine against
 // the signal wait with ||, which would wait for ever on a signal that never comes when the
 // engine fails).
-asio::awaitable<int> serve(sync::engine& engine, control::server& control) {
+asio::awaitable<int> serve(sync::engine& engine, control::server& control, observe::stats_writer* stats,
+                           observe::metrics_server* metrics) {
     const auto ex = co_await asio::this_coro::executor;
     asio::signal_set signals(ex, SIGINT, SIGTERM);
     asio::cancellation_signal stop;
@@ -144,6 +208,19 @@ asio::awaitable<int> serve(sync::engine& engine, control::server& control) {
                            }
                        }
                    }));
+    // The stats writer and the metrics endpoint (each optional) also serve beside the engine.
+    asio::cancellation_signal stop_stats;
+    auto stats_done = std::make_shared<bool>(stats == nullptr);
+    if (stats) {
+        auto on_stats_end = finisher(stats_done, "stats");
+        asio::co_spawn(ex, stats->run(), asio::bind_cancellation_slot(stop_stats.slot(), on_stats_end));
+    }
+    asio::cancellation_signal stop_metrics;
+    auto metrics_done = std::make_shared<bool>(metrics == nullptr);
+    if (metrics) {
+        auto on_metrics_end = finisher(metrics_done, "metrics");
+        asio::co_spawn(ex, metrics->run(), asio::bind_cancellation_slot(stop_metrics.slot(), on_metrics_end));
+    }
     std::exception_ptr failure;
     try {
         co_await asio::co_spawn(ex, engine.run(), asio::bind_cancellation_slot(stop.slot(), asio::use_awaitable));
@@ -153,6 +230,18 @@ asio::awaitable<int> serve(sync::engine& engine, control::server& control) {
     }
     *done = true;
     stop_control.emit(asio::cancellation_type::terminal);
+    if (metrics) metrics->stop();
+    if (stats) {
+        // The last documents queued (the final event batches) get a moment to reach
+        // Elasticsearch; past it the writer is cancelled and they are counted as lost.
+        stats->stop();
+        const bool finished = co_await wait_for_flag(stats_done, std::chrono::seconds(2));
+        if (!finished) stop_stats.emit(asio::cancellation_type::terminal);
+    }
+    // The cancellation signals live in this frame: their tasks must be gone before it is.
+    const auto forever = std::chrono::milliseconds(std::chrono::hours(1));
+    co_await wait_for_flag(stats_done, forever);
+    co_await wait_for_flag(metrics_done, forever);
     boost::system::error_code ignored;
     signals.cancel(ignored);
     clear_line();
@@ -210,16 +299,48 @@ int serve(const std::vector<std::string>& argv) {
         asio::io_context ioc{1};
         const std::string endpoint = opts.settings.control.endpoint;
         const std::string token = opts.settings.control.token.reveal();
+        const config::settings settings = opts.settings;
+        // Stats documents go through a client of their own, with a short retry policy: a
+        // slow or refusing cluster costs stats, never the engine's writes.
+        std::unique_ptr<elastic::client> stats_es;
+        std::shared_ptr<observe::stats_writer> stats;
+        if (settings.stats.enabled) {
+            auto cfg = elastic_config(settings);
+            cfg.retry = retry_policy{3, std::chrono::milliseconds(500), std::chrono::milliseconds(5000)};
+            stats_es = std::make_unique<elastic::client>(ioc.get_executor(), cfg);
+            stats = std::make_shared<observe::stats_writer>(*stats_es, observe::writer_options(settings));
+            opts.watcher = stats;
+        }
         sync::engine engine(ioc.get_executor(), std::move(opts));
         const std::int64_t started_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                             std::chrono::system_clock::now().time_since_epoch())
                                             .count();
+        if (stats) {
+            stats->set_heartbeat_source([&engine] {
+                const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count();
+                auto h = observe::heartbeat_from(engine.status(), now);
+                h.resident_memory_bytes = observe::read_process_info().resident_bytes;
+                return h;
+            });
+        }
+        std::unique_ptr<observe::metrics_server> metrics;
+        if (settings.metrics.enabled) {
+            observe::metrics_sources sources;
+            sources.status = [&engine] { return engine.status(); };
+            sources.counters = [&engine] { return engine.counters(); };
+            if (stats) sources.stats = [stats] { return std::optional<observe::stats_counters>(stats->counters()); };
+            sources.ready_max_lag = settings.metrics.ready_max_lag;
+            metrics = std::make_unique<observe::metrics_server>(ioc.get_executor(), settings.metrics.listen, sources);
+            log::info("metrics", "listening", {{"url", metrics->url()}, {"paths", "/metrics /healthz /readyz"}});
+        }
         control::handler handle = [&engine, started_ms](const control::request& r) {
             return control::execute(r, engine, started_ms);
         };
         control::server control_socket(ioc.get_executor(), zmq_context, endpoint, token, handle);
         log::info("control", "listening", {{"endpoint", control_socket.endpoint()}, {"token", !token.empty()}});
-        const int rc = run_to_completion(ioc, serve(engine, control_socket));
+        const int rc = run_to_completion(ioc, serve(engine, control_socket, stats.get(), metrics.get()));
         log::info("serve", "stopped");
         return rc;
     } catch (const boost::asio::multiple_exceptions& e) {

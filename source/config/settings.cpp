@@ -216,6 +216,8 @@ settings load(const std::filesystem::path& file) {
     auto stats = top.child("stats");
     if (auto v = stats.boolean("enabled")) out.stats.enabled = *v;
     if (auto v = stats.integer("retention_days", 1, 3650)) out.stats.retention_days = static_cast<int>(*v);
+    if (auto v = stats.millis("heartbeat_interval_s", 1, 24 * 3600)) out.stats.heartbeat_interval = *v;
+    if (auto v = stats.integer("queue_size", 1, 1'000'000)) out.stats.queue_size = static_cast<std::size_t>(*v);
     stats.finish();
 
     auto metrics = top.child("metrics");
@@ -224,6 +226,7 @@ settings load(const std::filesystem::path& file) {
         if (v->find(':') == std::string::npos) metrics.fail("listen", "must look like 127.0.0.1:9465, got '" + *v + "'");
         out.metrics.listen = *v;
     }
+    if (auto v = metrics.millis("ready_max_lag_s", 1, 7 * 24 * 3600)) out.metrics.ready_max_lag = *v;
     metrics.finish();
 
     auto log = top.child("log");

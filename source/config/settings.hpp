@@ -82,11 +82,15 @@ struct sync_settings {
 struct stats_settings {
     bool enabled = true;
     int retention_days = 30;
+    std::chrono::milliseconds heartbeat_interval{60'000};
+    std::size_t queue_size = 1000;  // documents waiting to be written; more are dropped and counted
 };
 
 struct metrics_settings {
     bool enabled = true;
     std::string listen = "127.0.0.1:9465";
+    /// /readyz answers 503 while the follower lags more than this behind the site.
+    std::chrono::milliseconds ready_max_lag{300'000};
 };
 
 struct log_settings {

@@ -8,6 +8,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <chrono>
 #include <exception>
 #include <vector>
 
@@ -64,6 +65,14 @@ struct bulk_indexer::state {
         if (on_item) on_item(op, r);
     }
 
+    void note_latency(std::chrono::steady_clock::duration d) {
+        const double secs = std::chrono::duration<double>(d).count();
+        std::size_t bucket = 0;
+        while (bucket < bulk_latency_bounds.size() && secs > bulk_latency_bounds[bucket]) ++bucket;
+        ++stats.latency_buckets[bucket];
+        stats.latency_seconds += secs;
+    }
+
     // Sends one batch until every item is settled or the request itself cannot be delivered.
     // `settled` counts this batch's items that got their final outcome.
     static asio::awaitable<void> send(std::shared_ptr<state> self, std::vector<bulk_op> ops, std::size_t& settled) {
@@ -71,7 +80,9 @@ struct bulk_indexer::state {
             std::vector<item_result> results;
             ++self->stats.requests;
             for (const auto& op : ops) self->stats.bytes += op_size(op);
+            const auto sent = std::chrono::steady_clock::now();
             results = co_await self->es.bulk(ops);  // throws when undeliverable: see send_guarded
+            self->note_latency(std::chrono::steady_clock::now() - sent);
             std::vector<bulk_op> again;
             for (std::size_t i = 0; i < ops.size(); ++i) {
                 if (results[i].status == item_status::retryable && self->opts.item_retry.may_retry(attempt)) {

@@ -23,6 +23,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -48,7 +49,17 @@ struct indexer_stats {
     std::uint64_t item_retries = 0;
     std::uint64_t requests = 0;  // _bulk requests sent
     std::uint64_t bytes = 0;     // NDJSON bytes sent
+    /// Latency of each answered _bulk request (send to reply, including the client's own
+    /// retries of the request), for the metrics histogram: counts per bucket of
+    /// bulk_latency_bounds, the last entry for slower requests; and their sum in seconds.
+    std::array<std::uint64_t, 13> latency_buckets{};
+    double latency_seconds = 0;
 };
+
+/// Upper bounds, in seconds, of indexer_stats::latency_buckets (one fewer than buckets).
+inline constexpr std::array<double, 12> bulk_latency_bounds{0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                            0.5,   1,    2.5,   5,    10,  30};
+static_assert(std::tuple_size_v<decltype(indexer_stats::latency_buckets)> == bulk_latency_bounds.size() + 1);
 
 class bulk_indexer {
 public:

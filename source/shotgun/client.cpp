@@ -106,12 +106,14 @@ struct client::impl {
     attempt_outcome judge(const std::string& method, const http::result& res) {
         attempt_outcome out;
         if (!res) {
+            ++stats.outcomes[{"transport", 0}];
             const auto& f = res.error();
             if (!http::is_retryable(f)) throw error(kind_of(f.kind), "shotgun: " + f.message);
             out.retry_reason = f.message;
             return out;
         }
         if (http::is_retryable_status(res->status)) {
+            ++stats.outcomes[{"busy", res->status}];
             const auto f = http::status_failure("POST " + http.target().origin() + api_path, *res);
             out.retry_reason = f.message;
             out.retry_after = f.retry_after;
@@ -119,6 +121,7 @@ struct client::impl {
             return out;
         }
         if (res->status < 200 || res->status >= 300) {
+            ++stats.outcomes[{"http_error", res->status}];
             // 403 (API access blocked), 500, ...: the site refuses; retrying will not help.
             throw error(error::kind::busy, what(method) + ": HTTP " + std::to_string(res->status) +
                                                (res->body.empty() ? "" : ": " + excerpt(res->body)));
@@ -126,6 +129,7 @@ struct client::impl {
         boost::system::error_code ec;
         json::value v = res->body.empty() ? json::value() : json::parse(res->body, ec);
         if (ec || res->body.empty()) {
+            ++stats.outcomes[{"malformed", res->status}];
             // A proxy's HTML page or a reply cut short: worth another try.
             out.retry_reason = what(method) + ": reply is not JSON: " + (res->body.empty() ? "empty body" : excerpt(res->body));
             out.retry_kind = error::kind::malformed;
@@ -135,6 +139,7 @@ struct client::impl {
             const json::value* exc = o->if_contains("exception");
             if (exc && !exc->is_null() && !(exc->is_bool() && !exc->get_bool())) {
                 ++stats.faults;
+                ++stats.outcomes[{"fault", res->status}];
                 int code = 0;
                 if (auto c = o->if_contains("error_code"); c && c->is_number()) code = c->to_number<int>();
                 std::string message = "Unknown Error";
@@ -148,10 +153,12 @@ struct client::impl {
             }
             // The real site wraps results; shotgun_api3 accepts a bare value too.
             if (const json::value* r = o->if_contains("results")) {
+                ++stats.outcomes[{"ok", res->status}];
                 out.results = *r;
                 return out;
             }
         }
+        ++stats.outcomes[{"ok", res->status}];
         out.results = std::move(v);
         return out;
     }

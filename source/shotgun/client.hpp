@@ -33,6 +33,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -120,10 +121,21 @@ struct read_page {
     std::int64_t version = 0;
 };
 
+/// How one attempt ended, for metrics: outcome is "ok", "fault" (an api3 fault),
+/// "busy" (429/502/503/504, retried), "http_error" (another non-2xx status), "malformed"
+/// (a reply that is not JSON, retried) or "transport" (no answer: connect, timeout, reset,
+/// TLS); status is the HTTP status, 0 when there was none.
+struct request_outcome {
+    std::string outcome;
+    unsigned status = 0;
+    auto operator<=>(const request_outcome&) const = default;
+};
+
 struct client_stats {
     std::uint64_t requests = 0;  // attempts sent
     std::uint64_t retries = 0;
     std::uint64_t faults = 0;
+    std::map<request_outcome, std::uint64_t> outcomes;  // attempts by how they ended
 };
 
 class client {

@@ -257,7 +257,7 @@ TEST_CASE("serve: a second server against the same state refuses to start") {
     auto status = second->wait(30s);
     REQUIRE(status);
     CHECK(*status == 1);
-    CHECK(second->log().find("another sgcache server") != std::string::npos);
+    CHECK_MESSAGE(second->log().find("another sgcache server") != std::string::npos, second->log() << text);
     CHECK(first->running());
     first->stop(SIGTERM, 10s);
 }

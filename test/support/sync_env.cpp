@@ -59,6 +59,9 @@ sync_env::sync_env(std::vector<std::string> site_args, const std::vector<std::st
         control_port = a.local_endpoint().port();
         control = "control:\n  endpoint: tcp://127.0.0.1:" + std::to_string(control_port) + "\n";
     }
+    // A free metrics port too (0: the kernel picks), unless the test sets the section itself:
+    // serve runs of parallel test suites must not fight over the default 9465.
+    if (extra_yaml.find("metrics:") == std::string::npos) control += "metrics:\n  listen: 127.0.0.1:0\n";
     std::ofstream(config_file) << control << "shotgun:\n  url: " << site->url() << "\n  script_name: sgcache\n  script_key: "
                                << reader_key << "\n  retry:\n    max_attempts: 4\n    initial_delay_ms: 100\n"
                                << "    max_delay_ms: 1000\nelasticsearch:\n  hosts: [" << es_url
@@ -125,6 +128,8 @@ sync_env::~sync_env() {
         for (std::string index; std::getline(lines, index);) {
             if (!index.empty()) run_coro(ioc, es->delete_index(index));
         }
+        // The stats index template of serve runs (docs/observability.md).
+        run_coro(ioc, es->request(http::verb::delete_, "/_index_template/" + prefix + "stats"));
     } catch (...) {
     }
     std::error_code ec;
