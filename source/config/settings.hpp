@@ -68,7 +68,7 @@ struct control_settings {
 };
 
 struct sync_settings {
-    std::size_t snapshot_workers = 4;
+    std::size_t snapshot_workers = 6;
     std::size_t snapshot_range_size = 2500;  // entities per range, about
     std::chrono::milliseconds event_poll_interval{1000};
     std::size_t event_batch_size = 500;
