@@ -135,7 +135,7 @@ struct client::impl {
             out.retry_kind = error::kind::malformed;
             return out;
         }
-        if (const json::object* o = v.if_object()) {
+        if (json::object* o = v.if_object()) {
             const json::value* exc = o->if_contains("exception");
             if (exc && !exc->is_null() && !(exc->is_bool() && !exc->get_bool())) {
                 ++stats.faults;
@@ -152,9 +152,9 @@ struct client::impl {
                 throw fault(code, message, text);
             }
             // The real site wraps results; shotgun_api3 accepts a bare value too.
-            if (const json::value* r = o->if_contains("results")) {
+            if (json::value* r = o->if_contains("results")) {
                 ++stats.outcomes[{"ok", res->status}];
-                out.results = *r;
+                out.results = std::move(*r);  // same storage: no copy of a page of entities
                 return out;
             }
         }
@@ -274,12 +274,12 @@ asio::awaitable<read_page> client::read(read_request req) {
     read_page page;
     const std::string what = "read " + req.type;
     json::value v = co_await impl_->rpc("read", json::value(std::move(payload)), true, &page.sent_at, &page.version);
-    const json::object* o = v.if_object();
-    const json::value* entities = o ? o->if_contains("entities") : nullptr;
+    json::object* o = v.if_object();
+    json::value* entities = o ? o->if_contains("entities") : nullptr;
     if (!entities || !entities->is_array()) {
         throw error(error::kind::malformed, impl_->what(what) + ": reply has no entities list");
     }
-    page.entities = entities->get_array();
+    page.entities = std::move(entities->get_array());
     if (auto info = o->if_contains("paging_info"); info && info->is_object()) {
         if (auto more = info->get_object().if_contains("has_next_page"); more && more->is_bool()) {
             page.has_next_page = more->get_bool();

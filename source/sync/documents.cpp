@@ -24,15 +24,28 @@ std::string iso_time_us(std::int64_t us) {
 }
 
 std::string entity_document(const json::object& entity, std::int64_t version) {
-    json::object doc = entity;
     json::object meta;
     meta["retired"] = false;
     meta["read_version"] = version;
     meta["read_at"] = iso_time_us(version);
     const json::value* updated = entity.if_contains("updated_at");
     meta["updated_at"] = updated && updated->is_string() ? *updated : json::value(nullptr);
-    doc[config::meta_field] = std::move(meta);
-    return json::serialize(doc);
+    if (entity.empty() || entity.contains(config::meta_field)) {
+        json::object doc = entity;
+        doc[config::meta_field] = std::move(meta);
+        return json::serialize(doc);
+    }
+    // The entity's text with the metadata spliced in before its closing brace: a full
+    // download writes every entity once, and copying each into a new object first was
+    // most of sgcache's allocations.
+    std::string out = json::serialize(entity);
+    out.pop_back();
+    out += ",\"";
+    out += config::meta_field;
+    out += "\":";
+    out += json::serialize(meta);
+    out += '}';
+    return out;
 }
 
 std::string tombstone_document(const std::string& type, std::int64_t id, std::int64_t version) {

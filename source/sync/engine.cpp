@@ -106,6 +106,7 @@ struct engine::impl {
         std::uint64_t build_total = 0;
         std::vector<std::shared_ptr<ack_group>> range_groups;  // per range, this run
         std::vector<bool> range_read;                          // per range: every page queued
+        bool early_refresh = false;                            // see refresh_when_read()
         std::uint64_t build_loaded_at_start = 0;
         std::int64_t build_run_started_ms = 0;
         bool prepared = false;          // the running build has its index and ranges
@@ -794,6 +795,7 @@ struct engine::impl {
         rt.prepared = true;
         rt.range_groups.assign(rt.st.ranges.size(), nullptr);
         rt.range_read.assign(rt.st.ranges.size(), false);
+        rt.early_refresh = false;
         rt.build_loaded_at_start = rt.st.loaded;
         rt.build_run_started_ms = now_ms();
         rt.sg_requests_at_start = sg.stats().requests;
@@ -817,6 +819,24 @@ struct engine::impl {
         }
         rt.range_read[k] = true;
         log::debug("snapshot", "range read", {{"type", rt.cfg->type}, {"range", k}, {"entities", group->entities}});
+    }
+
+    // Once every range of a type has been read, most of its documents are in the node's
+    // indexing buffer: refreshing now writes them to segments while other types still load.
+    // Left to the final refresh in finish_build, every type's segments would be written at
+    // once at the end, where a small node has a single refresh thread and its other cores
+    // idle. Only a hint: finish_build's refresh is what makes the generation searchable.
+    asio::awaitable<void> refresh_when_read(type_runtime& rt) {
+        if (rt.early_refresh) co_return;
+        for (std::size_t k = 0; k < rt.st.ranges.size(); ++k) {
+            if (!rt.st.done[k] && !rt.range_read[k]) co_return;
+        }
+        rt.early_refresh = true;
+        try {
+            co_await es.refresh(rt.names.generation(rt.st.building));
+        } catch (const std::exception& e) {
+            if (!transient(e)) throw;
+        }
     }
 
     // Records ranges whose documents are all acknowledged; persists progress when any.
@@ -935,6 +955,12 @@ struct engine::impl {
                     }
                 }
             }
+            // Biggest types first: their final segments are then written while the small
+            // ones load (see refresh_when_read), and no big type is left to load alone at
+            // the end.
+            std::stable_sort(queue.begin(), queue.end(), [](const auto& a, const auto& b) {
+                return a.first->st.ranges.size() > b.first->st.ranges.size();
+            });
             if (!queue.empty()) {
                 std::size_t failed = 0;
                 auto worker = [&]() -> asio::awaitable<void> {
@@ -945,6 +971,7 @@ struct engine::impl {
                         try {
                             co_await load_range(*rt, k);
                             co_await record_progress(*rt);
+                            co_await refresh_when_read(*rt);
                         } catch (const std::exception& e) {
                             if (!transient(e)) throw;
                             ++failed;

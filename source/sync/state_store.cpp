@@ -119,7 +119,9 @@ state_store::state_store(asio::any_io_executor ex, elastic::client& es, std::str
 
 asio::awaitable<void> state_store::ensure_index() {
     if (co_await es_.exists(index_)) co_return;
-    json::object body = json::parse(R"({"settings":{"number_of_shards":1,"refresh_interval":"1s"},
+    // No refresh_interval: a shard nobody searches then skips its scheduled refreshes
+    // (search-idle), and sgcache only ever searches this index at start, after refreshing it.
+    json::object body = json::parse(R"({"settings":{"number_of_shards":1},
         "mappings":{"dynamic":false,"properties":{"kind":{"type":"keyword"},"type":{"type":"keyword"}}}})")
                             .as_object();
     try {
@@ -150,7 +152,9 @@ asio::awaitable<void> state_store::write(const std::string& id, json::object bod
     for (int attempt = 1;; ++attempt) {
         std::optional<elastic::cas> condition;
         if (auto it = seen_.find(id); it != seen_.end()) condition = it->second;
-        auto out = co_await es_.put(index_, id, body, condition, !condition, true);
+        // No refresh: reads by id are real-time, and a refresh per write would cost the
+        // cluster a refresh for every range of a full download.
+        auto out = co_await es_.put(index_, id, body, condition, !condition, false);
         if (out.written) {
             seen_[id] = {out.seq_no, out.primary_term};
             co_return;
@@ -249,6 +253,7 @@ asio::awaitable<void> state_store::save_follower(const follower_state& f) { co_a
 asio::awaitable<std::map<std::string, type_state>> state_store::load_types() {
     std::map<std::string, type_state> out;
     json::object query = json::parse(R"({"size":10000,"query":{"term":{"kind":"type"}}})").as_object();
+    co_await es_.refresh(index_);  // writes are not refreshed (see write()); search sees them now
     auto page = co_await es_.search(index_, query);
     for (auto& hit : page.hits) {
         auto t = type_state_from_json(hit.source);

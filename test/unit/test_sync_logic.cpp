@@ -210,6 +210,18 @@ TEST_CASE("documents: the entity's fields plus the reserved metadata; tombstones
     CHECK(meta.at("read_version").as_int64() == 1'700'000'000'123'456);
     CHECK(meta.at("read_at").as_string() == "2023-11-14T22:13:20.123456Z");
     CHECK(meta.at("updated_at").as_string() == "2026-01-02T03:04:05Z");
+    CHECK(doc.size() == 5);  // type, id, code, updated_at and the metadata, nothing twice
+
+    // An entity that already carries the reserved key (no api3 field can be named so) keeps
+    // one key: sgcache's metadata, never a duplicate key ES would refuse.
+    const std::string odd = entity_document(json::parse(R"({"type":"Shot","id":8,"_sgcache":{"x":1}})").as_object(), 9);
+    auto odd_doc = json::parse(odd).as_object();
+    CHECK(odd_doc.size() == 3);
+    CHECK(odd_doc.at(sgcache::config::meta_field).at("read_version").as_int64() == 9);
+    CHECK(odd.find("_sgcache") == odd.rfind("_sgcache"));
+    // An empty object still makes valid JSON.
+    CHECK(json::parse(entity_document(json::object{}, 1)).as_object().size() == 1);
+
     auto tomb = json::parse(tombstone_document("Shot", 7, 5)).as_object();
     CHECK(tomb.at("id").as_int64() == 7);
     CHECK(tomb.at(sgcache::config::meta_field).at("retired").as_bool());

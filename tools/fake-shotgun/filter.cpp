@@ -756,14 +756,19 @@ filter filter::compile(const schema& s, const entity_def& root, const json::valu
                brief(filters));
     }
     f.root_ = std::make_unique<node>(c.compile_node(filters, 0));
-    // Id bounds from the top-level "and": lets a scan over rows in id order start late and
-    // stop early, which is what makes "id > last" polling of big tables cheap.
+    // Id bounds from the top-level "and", including "and" groups nested in it (a client's
+    // own filters and a keyset range are naturally two groups): lets a scan over rows in id
+    // order start late and stop early, as an index would on the real site's database. This
+    // is what makes "id > last" polling and range reads of big tables cheap.
     std::vector<const node*> top;
-    if (!f.root_->group) {
-        top.push_back(f.root_.get());
-    } else if (!f.root_->is_or) {
-        for (const auto& ch : f.root_->children) top.push_back(&ch);
-    }
+    auto conjuncts = [&top](auto& self, const node& n) -> void {
+        if (!n.group) {
+            top.push_back(&n);
+        } else if (!n.is_or) {
+            for (const auto& ch : n.children) self(self, ch);
+        }
+    };
+    conjuncts(conjuncts, *f.root_);
     for (const auto* n : top) {
         if (n->group) continue;
         const auto& cond = n->cond;
