@@ -1,5 +1,7 @@
 #include "control/protocol.hpp"
 
+#include "common/text.hpp"
+
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -33,11 +35,14 @@ std::optional<std::string> unknown_key(const json::object& o, std::initializer_l
 }
 
 std::string quoted(std::string_view s) {
-    std::string out(s.substr(0, 64));
+    // At most 64 bytes, never ending inside a UTF-8 sequence: the error goes back in a JSON
+    // reply, which must stay valid UTF-8 (the request was valid, its cut need not be).
+    const std::size_t cut = text::utf8_cut(s, 64);
+    std::string out(s.substr(0, cut));
     for (char& c : out) {
         if (static_cast<unsigned char>(c) < 0x20 || c == '\'') c = '?';
     }
-    return "'" + out + (s.size() > 64 ? "...'" : "'");
+    return "'" + out + (cut < s.size() ? "...'" : "'");
 }
 
 }  // namespace

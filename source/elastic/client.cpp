@@ -1,6 +1,7 @@
 #include "elastic/client.hpp"
 
 #include "common/base64.hpp"
+#include "common/text.hpp"
 
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -22,14 +23,7 @@ namespace {
 
 constexpr std::size_t no_host = static_cast<std::size_t>(-1);
 
-std::string excerpt(std::string_view body) {
-    std::string out(body.substr(0, 160));
-    for (char& c : out) {
-        if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-    }
-    if (body.size() > 160) out += "...";
-    return out;
-}
+std::string excerpt(std::string_view body) { return text::excerpt(body, 160); }
 
 // Index names go into URL paths; percent-encode anything that is not a plain name char so
 // a hostile name cannot change the path (ids of state documents are ours, but be strict).

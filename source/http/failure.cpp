@@ -1,5 +1,6 @@
 #include "http/failure.hpp"
 
+#include "common/text.hpp"
 #include "http/message.hpp"
 
 #include <charconv>
@@ -59,12 +60,7 @@ failure status_failure(std::string_view what, const response& res) {
     f.message = std::string(what) + ": HTTP " + std::to_string(res.status);
     if (!res.body.empty()) {
         // A short, single-line excerpt: enough to see the server's reason, never a page of HTML.
-        std::string excerpt = res.body.substr(0, 200);
-        for (char& c : excerpt) {
-            if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-        }
-        f.message += ": " + excerpt;
-        if (res.body.size() > 200) f.message += "...";
+        f.message += ": " + text::excerpt(res.body, 200);
     }
     if (res.status == 429 || res.status == 503) f.retry_after = parse_retry_after(res.header("Retry-After"));
     return f;

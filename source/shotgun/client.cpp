@@ -1,11 +1,13 @@
 #include "shotgun/client.hpp"
 
+#include "common/text.hpp"
 #include "shotgun/filters.hpp"
 
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -28,14 +30,7 @@ std::string api_path_of(const std::string& url) {
     return path + "api3/json";
 }
 
-std::string excerpt(std::string_view body) {
-    std::string out(body.substr(0, 160));
-    for (char& c : out) {
-        if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-    }
-    if (body.size() > 160) out += "...";
-    return out;
-}
+std::string excerpt(std::string_view body) { return text::excerpt(body, 160); }
 
 error::kind kind_of(http::failure_kind k) {
     switch (k) {
@@ -103,7 +98,7 @@ struct client::impl {
     };
 
     // Decides what one HTTP result means. Throws fault/auth_error/error for final outcomes.
-    attempt_outcome judge(const std::string& method, const http::result& res) {
+    attempt_outcome judge(const std::string& method, const http::result& res, json::storage_ptr sp = {}) {
         attempt_outcome out;
         if (!res) {
             ++stats.outcomes[{"transport", 0}];
@@ -127,7 +122,7 @@ struct client::impl {
                                                (res->body.empty() ? "" : ": " + excerpt(res->body)));
         }
         boost::system::error_code ec;
-        json::value v = res->body.empty() ? json::value() : json::parse(res->body, ec);
+        json::value v = res->body.empty() ? json::value() : json::parse(res->body, ec, std::move(sp));
         if (ec || res->body.empty()) {
             ++stats.outcomes[{"malformed", res->status}];
             // A proxy's HTML page or a reply cut short: worth another try.
@@ -177,8 +172,12 @@ struct client::impl {
 
     // Sends one api3 call with retries. `sent_at` (and `version`, with a version source)
     // receive the send time (and stamp) of the attempt that succeeded.
+    // `arena`: the reply is parsed into one shared monotonic buffer instead of an allocation
+    // per value. For pages of entities, read and dropped as a whole; the buffer lives as
+    // long as any value moved out of the reply.
     asio::awaitable<json::value> rpc(std::string method, std::optional<json::value> payload, bool authenticate,
-                                     std::chrono::system_clock::time_point* sent_at, std::int64_t* version = nullptr) {
+                                     std::chrono::system_clock::time_point* sent_at, std::int64_t* version = nullptr,
+                                     bool arena = false) {
         json::object envelope;
         envelope["method_name"] = method;
         json::array params;
@@ -202,7 +201,8 @@ struct client::impl {
                 if (sent_at) *sent_at = std::chrono::system_clock::now();
                 res = co_await http.send(std::move(req));
             }
-            attempt_outcome outcome = judge(method, res);
+            attempt_outcome outcome =
+                judge(method, res, arena ? json::make_shared_resource<json::monotonic_resource>() : json::storage_ptr());
             if (outcome.results) co_return std::move(*outcome.results);
             if (!cfg.retry.may_retry(attempt)) {
                 throw error(outcome.retry_kind, outcome.retry_reason + " (gave up after " + std::to_string(attempt) +
@@ -271,15 +271,19 @@ asio::awaitable<read_page> client::read(read_request req) {
     payload["api_return_image_urls"] = true;
     payload["return_paging_info_without_counts"] = true;
 
-    read_page page;
     const std::string what = "read " + req.type;
-    json::value v = co_await impl_->rpc("read", json::value(std::move(payload)), true, &page.sent_at, &page.version);
+    std::chrono::system_clock::time_point sent_at;
+    std::int64_t version = 0;
+    json::value v =
+        co_await impl_->rpc("read", json::value(std::move(payload)), true, &sent_at, &version, /*arena=*/true);
     json::object* o = v.if_object();
     json::value* entities = o ? o->if_contains("entities") : nullptr;
     if (!entities || !entities->is_array()) {
         throw error(error::kind::malformed, impl_->what(what) + ": reply has no entities list");
     }
-    page.entities = std::move(entities->get_array());
+    // Move-constructed, so the entities stay in the reply's buffer: assigning them to an
+    // array of another storage would copy every value.
+    read_page page{json::array(std::move(entities->get_array())), false, sent_at, version};
     if (auto info = o->if_contains("paging_info"); info && info->is_object()) {
         if (auto more = info->get_object().if_contains("has_next_page"); more && more->is_bool()) {
             page.has_next_page = more->get_bool();

@@ -119,9 +119,10 @@ state_store::state_store(asio::any_io_executor ex, elastic::client& es, std::str
 
 asio::awaitable<void> state_store::ensure_index() {
     if (co_await es_.exists(index_)) co_return;
-    // No refresh_interval: a shard nobody searches then skips its scheduled refreshes
-    // (search-idle), and sgcache only ever searches this index at start, after refreshing it.
-    json::object body = json::parse(R"({"settings":{"number_of_shards":1},
+    // Rarely refreshed: sgcache reads its documents by id (real-time) and searches this index
+    // only at start, after refreshing it. The default (1 s, until the shard goes search-idle
+    // 30 s later) cost a busy node a refresh a second during the first full download.
+    json::object body = json::parse(R"({"settings":{"number_of_shards":1,"refresh_interval":"30s"},
         "mappings":{"dynamic":false,"properties":{"kind":{"type":"keyword"},"type":{"type":"keyword"}}}})")
                             .as_object();
     try {

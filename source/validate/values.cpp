@@ -1,5 +1,7 @@
 #include "validate/values.hpp"
 
+#include "common/text.hpp"
+
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
@@ -262,7 +264,7 @@ void links_in(const json::value& v, std::vector<std::pair<std::string, std::int6
 std::string brief(const json::value& v, std::size_t max) {
     std::string s = json::serialize(v);
     if (s.size() > max) {
-        s.resize(max > 3 ? max - 3 : 0);
+        s.resize(text::utf8_cut(s, max > 3 ? max - 3 : 0));
         s += "...";
     }
     return s;

@@ -105,11 +105,12 @@ void replace_once(std::string& text, const std::string& from, const std::string&
 TEST_CASE("stats: a sync and some events leave download, event batch, heartbeat and validation documents") {
     sync_env env({"--generate", "studio:1500", "--seed", "41"}, {"Shot", "Task", "Version"}, "", "",
                  "stats:\n  heartbeat_interval_s: 1\n  retention_days: 3\n");
-    // Daily indices from before: one past retention, one just inside it, and one whose name
-    // is not a day (never ours to delete).
+    // Daily indices from before: one past retention, one inside it, and one whose name is not
+    // a day (never ours to delete). The kept one is a day short of the limit, so that a run
+    // crossing midnight UTC does not see it expire (the exact boundary is a unit test).
     const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
     const std::string expired = observe::daily_index(env.prefix, today - std::chrono::days(4));
-    const std::string kept = observe::daily_index(env.prefix, today - std::chrono::days(3));
+    const std::string kept = observe::daily_index(env.prefix, today - std::chrono::days(2));
     const std::string foreign = observe::stats_alias(env.prefix) + "-keep-me";
     for (const auto& name : {expired, kept, foreign}) run_coro(env.ioc, env.es->create_index(name, json::object{}));
 

@@ -49,6 +49,17 @@ TEST_CASE("control protocol: malformed input gets a one-line error naming the pr
     CHECK(error_of(std::string(max_request_bytes + 1, ' ')).find("request too large") == 0);
     // Odd bytes in names are not echoed raw.
     CHECK(error_of("{\"command\":\"a\\nb'\"}").find("'a?b?'") != std::string::npos);
+    // A long name is cut at 64 bytes, never inside a UTF-8 character: the error goes back in a
+    // JSON reply, which must stay valid (found by the fuzzer: 63 ASCII bytes, then U+0657).
+    const std::string long_name = std::string(63, 'x') + "\xd9\x97" + "tail";
+    const std::string cut = error_of("{\"command\":\"" + long_name + "\"}");
+    CHECK(cut.find("'" + std::string(63, 'x') + "...'") != std::string::npos);
+    boost::system::error_code ec;
+    boost::json::parse(error_reply(cut), ec);
+    CHECK_FALSE(ec);
+    // Whole characters up to the limit are kept.
+    const std::string two = std::string(62, 'x') + "\xd9\x97" + "tail";
+    CHECK(error_of("{\"command\":\"" + two + "\"}").find("'" + two.substr(0, 64) + "...'") != std::string::npos);
 }
 
 TEST_CASE("control protocol: tokens") {

@@ -177,7 +177,10 @@ std::optional<double> as_number(const json::value& v) noexcept {
 std::string brief(const json::value& v, std::size_t max) {
     std::string s = json::serialize(v);
     if (s.size() > max) {
-        s.resize(max);
+        // Never inside a UTF-8 character: the text goes back in a JSON fault message.
+        std::size_t cut = max;
+        while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+        s.resize(cut);
         s += "...";
     }
     return s;
