@@ -1,21 +1,17 @@
-// sgcache status / sgcache rebuild: clients of a running server's control socket.
-//
-// These are short-lived command-line tools, so they use a plain blocking ZeroMQ REQ socket
-// with a poll timeout: a server that does not answer gives a clear error, never a hang.
+// sgcache status / sgcache rebuild: clients of a running server's control socket
+// (app/control_client.hpp sends the requests).
 #include "app/cli.hpp"
 #include "app/commands.hpp"
+#include "app/control_client.hpp"
 #include "config/settings.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <zmq.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -25,14 +21,12 @@ namespace json = boost::json;
 
 namespace {
 
-struct target {
-    std::string endpoint;
-    std::string token;
+struct target : control_target {
     int timeout_s = 10;
 };
 
 // The endpoint and token: --endpoint / --token-file / $SGCACHE_CONTROL_TOKEN, else the
-// configuration file's control section.
+// configuration file's control section (not read when --endpoint alone says where to go).
 target resolve_target(const parsed_args& args) {
     target t;
     if (auto v = args.value("--timeout")) {
@@ -43,53 +37,17 @@ target resolve_target(const parsed_args& args) {
         }
         if (t.timeout_s < 1 || t.timeout_s > 3600) throw usage_error("--timeout must be between 1 and 3600 seconds");
     }
-    const auto endpoint = args.value("--endpoint");
-    const auto config_path = args.value("--config");
-    if (!endpoint || config_path) {
-        const auto s = config::load(config_path.value_or(config::default_file().string()));
+    if (!args.value("--endpoint") || args.value("--config")) {
+        const auto s = config::load(args.value("--config").value_or(config::default_file().string()));
         t.endpoint = s.control.endpoint;
         t.token = s.control.token.reveal();
     }
-    if (endpoint) {
-        if (endpoint->rfind("tcp://", 0) != 0) throw usage_error("--endpoint must look like tcp://HOST:PORT");
-        t.endpoint = *endpoint;
-    }
-    if (auto f = args.value("--token-file")) {
-        std::ifstream in(*f);
-        if (!in) throw std::runtime_error("cannot read the token file " + *f);
-        std::getline(in, t.token);
-    } else if (const char* env = std::getenv("SGCACHE_CONTROL_TOKEN"); env && *env) {
-        t.token = env;
-    }
+    apply_control_options(args, t);
     return t;
 }
 
-// Sends one request and waits for its reply; throws std::runtime_error on timeout.
 json::object ask(const target& t, json::object request) {
-    if (!t.token.empty()) request["token"] = t.token;
-    zmq::context_t ctx;
-    zmq::socket_t sock(ctx, zmq::socket_type::req);
-    sock.set(zmq::sockopt::linger, 0);
-    sock.connect(t.endpoint);
-    const std::string body = json::serialize(request);
-    sock.send(zmq::buffer(body), zmq::send_flags::none);
-    zmq::pollitem_t item{static_cast<void*>(sock), 0, ZMQ_POLLIN, 0};
-    zmq::poll(&item, 1, std::chrono::milliseconds(t.timeout_s * 1000));
-    if (!(item.revents & ZMQ_POLLIN)) {
-        throw std::runtime_error("no answer from " + t.endpoint + " within " + std::to_string(t.timeout_s) +
-                                 " s (is sgcache serve running, with this control endpoint?)");
-    }
-    zmq::message_t reply;
-    (void)sock.recv(reply, zmq::recv_flags::none);
-    boost::system::error_code ec;
-    json::value v = json::parse(reply.to_string(), ec);
-    if (ec || !v.is_object()) throw std::runtime_error("the server at " + t.endpoint + " sent a reply that is not JSON");
-    auto& o = v.get_object();
-    if (auto ok = o.if_contains("ok"); !ok || !ok->is_bool() || !ok->get_bool()) {
-        const json::value* err = o.if_contains("error");
-        throw std::runtime_error(err && err->is_string() ? std::string(err->get_string()) : "the server refused the request");
-    }
-    return std::move(o);
+    return app::ask(t, std::move(request), std::chrono::seconds(t.timeout_s));
 }
 
 std::string num(double v) {

@@ -9,6 +9,7 @@
 // not answer gives a clear error, never a hang.
 #include "app/cli.hpp"
 #include "app/commands.hpp"
+#include "app/control_client.hpp"
 #include "app/setup.hpp"
 #include "observe/stats_writer.hpp"
 #include "common/log.hpp"
@@ -21,12 +22,9 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <zmq.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 
 namespace sgcache::app {
 
@@ -119,41 +117,6 @@ arguments:
   -h, --help      this text
 )";
 
-struct control_target {
-    std::string endpoint;
-    std::string token;
-};
-
-// One request over a REQ socket. Throws std::runtime_error when no reply comes within
-// `limit`, when the reply is not JSON, or when the server refuses ({"ok": false}).
-json::object ask(const control_target& t, json::object request, std::chrono::milliseconds limit) {
-    if (!t.token.empty()) request["token"] = t.token;
-    zmq::context_t ctx;
-    zmq::socket_t sock(ctx, zmq::socket_type::req);
-    sock.set(zmq::sockopt::linger, 0);
-    sock.connect(t.endpoint);
-    const std::string body = json::serialize(request);
-    sock.send(zmq::buffer(body), zmq::send_flags::none);
-    zmq::pollitem_t item{static_cast<void*>(sock), 0, ZMQ_POLLIN, 0};
-    zmq::poll(&item, 1, limit);
-    if (!(item.revents & ZMQ_POLLIN)) {
-        throw std::runtime_error("no answer from " + t.endpoint + " within " + std::to_string(limit.count() / 1000) +
-                                 " s (is sgcache serve running, with this control endpoint?)");
-    }
-    zmq::message_t reply;
-    (void)sock.recv(reply, zmq::recv_flags::none);
-    boost::system::error_code ec;
-    json::value v = json::parse(reply.to_string(), ec);
-    if (ec || !v.is_object()) throw std::runtime_error("the server at " + t.endpoint + " sent a reply that is not JSON");
-    auto& o = v.get_object();
-    if (auto ok = o.if_contains("ok"); !ok || !ok->is_bool() || !ok->get_bool()) {
-        const json::value* err = o.if_contains("error");
-        throw std::runtime_error("the server at " + t.endpoint + " refused: " +
-                                 (err && err->is_string() ? std::string(err->get_string()) : std::string("no reason given")));
-    }
-    return std::move(o);
-}
-
 validate::id_sets finding_ids(const validate::data_result& r) {
     validate::id_sets ids;
     for (const auto& t : r.types) {
@@ -189,6 +152,8 @@ validate::repair_report request_rereads(const control_target& target, const vali
             }
         }
         send();
+    } catch (const control_refused& e) {
+        rep.error = "the server at " + target.endpoint + " refused: " + e.what();
     } catch (const std::exception& e) {
         rep.error = e.what();
     }
@@ -358,14 +323,7 @@ int data_command(const std::vector<std::string>& argv) {
         auto configs = config::load_entity_configs(settings.entity_config_dir);
         if (configs.empty()) throw std::runtime_error("no entity configs in " + settings.entity_config_dir.string());
         control_target target{settings.control.endpoint, settings.control.token.reveal()};
-        if (auto e = args.value("--endpoint")) target.endpoint = *e;
-        if (auto f = args.value("--token-file")) {
-            std::ifstream in(*f);
-            if (!in) throw std::runtime_error("cannot read the token file " + *f);
-            std::getline(in, target.token);
-        } else if (const char* env = std::getenv("SGCACHE_CONTROL_TOKEN"); env && *env) {
-            target.token = env;
-        }
+        apply_control_options(args, target);
         log::configure("warning", settings.log.format);
         asio::io_context ioc{1};
         shotgun::client sg(ioc.get_executor(), shotgun_config(settings));

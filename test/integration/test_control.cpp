@@ -27,16 +27,11 @@ namespace json = boost::json;
 using namespace sgcache;
 using namespace std::chrono_literals;
 using test::eventually;
+using test::free_port;
 using test::run_coro;
 using test::sync_env;
 
 namespace {
-
-int free_port() {
-    asio::io_context probe;
-    asio::ip::tcp::acceptor a(probe, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    return a.local_endpoint().port();
-}
 
 // One request over a REQ socket; the reply, or "" when none came within `limit`.
 std::string ask(const std::string& endpoint, const std::string& body, std::chrono::milliseconds limit = 30000ms) {

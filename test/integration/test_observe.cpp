@@ -28,16 +28,11 @@ namespace json = boost::json;
 using namespace sgcache;
 using namespace std::chrono_literals;
 using test::eventually;
+using test::free_port;
 using test::run_coro;
 using test::sync_env;
 
 namespace {
-
-int free_port() {
-    asio::io_context probe;
-    asio::ip::tcp::acceptor a(probe, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    return a.local_endpoint().port();
-}
 
 // Every stats document of one kind, oldest first (after a refresh, so all are visible).
 std::vector<json::object> stats_of(sync_env& env, const std::string& kind) {

@@ -81,13 +81,7 @@ TEST_CASE("serve: out-of-order event commits and ids that never commit") {
     auto serve = env.serve();
     env.converge(60s, serve.get());
     // From now on a third of the writes become visible late, and some ids never appear.
-    http::client admin(env.ioc.get_executor(), http::parse_endpoint(env.site->url()));
-    http::request req;
-    req.method = http::verb::post;
-    req.target = "/_admin/faults";
-    req.body = R"({"event_delay_probability":0.3,"event_delay_ms":1500,"event_drop_probability":0.1})";
-    req.content_type = "application/json";
-    REQUIRE(run_coro(env.ioc, admin.send(req))->status == 200);
+    env.set_faults(R"({"event_delay_probability":0.3,"event_delay_ms":1500,"event_drop_probability":0.1})");
     auto driver = env.driver(40, 8, 6);
     REQUIRE(driver->wait(60s));
     env.converge(60s, serve.get());
@@ -164,13 +158,7 @@ TEST_CASE("serve: Shotgun faults and an OpenSearch restart in the middle of a ru
     env.converge(90s, serve.get());
 
     // Bursts of 503, resets and latency spikes while the site changes.
-    http::client admin(env.ioc.get_executor(), http::parse_endpoint(env.site->url()));
-    http::request req;
-    req.method = http::verb::post;
-    req.target = "/_admin/faults";
-    req.body = R"({"http_503":0.2,"reset":0.05,"latency_ms":50,"jitter_ms":300,"methods":["read"]})";
-    req.content_type = "application/json";
-    REQUIRE(run_coro(env.ioc, admin.send(req))->status == 200);
+    env.set_faults(R"({"http_503":0.2,"reset":0.05,"latency_ms":50,"jitter_ms":300,"methods":["read"]})");
     auto driver = env.driver(30, 10, 10);
     std::this_thread::sleep_for(3s);
     // The cluster goes away for a while, and comes back with its data.
@@ -180,9 +168,7 @@ TEST_CASE("serve: Shotgun faults and an OpenSearch restart in the middle of a ru
                          " --watch-pid " + std::to_string(::getpid()) + " >/dev/null 2>&1")
                             .c_str()) == 0);
     REQUIRE(driver->wait(60s));
-    req.target = "/_admin/faults/reset";
-    req.body = "{}";
-    REQUIRE(run_coro(env.ioc, admin.send(req))->status == 200);
+    env.reset_faults();
     env.converge(120s, serve.get());
     CHECK(serve->running());  // never fatal
     serve->stop(SIGTERM, 10s);

@@ -31,6 +31,7 @@ namespace json = boost::json;
 using namespace sgcache;
 using namespace std::chrono_literals;
 using test::eventually;
+using test::free_port;
 using test::run_coro;
 using test::sync_env;
 
@@ -71,12 +72,6 @@ cli_result run_cli(const std::vector<std::string>& args) {
     r.err = ss.str();
     std::remove(err_file.c_str());
     return r;
-}
-
-int free_port() {
-    asio::io_context probe;
-    asio::ip::tcp::acceptor a(probe, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    return a.local_endpoint().port();
 }
 
 // One api3 call as the writer script (with events), e.g. update, delete, create.

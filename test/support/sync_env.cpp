@@ -54,9 +54,7 @@ sync_env::sync_env(std::vector<std::string> site_args, const std::vector<std::st
     // A control port of its own, unless the test sets the control section itself.
     std::string control;
     if (extra_yaml.find("control:") == std::string::npos) {
-        boost::asio::io_context probe;
-        boost::asio::ip::tcp::acceptor a(probe, {boost::asio::ip::make_address("127.0.0.1"), 0});
-        control_port = a.local_endpoint().port();
+        control_port = free_port();
         control = "control:\n  endpoint: tcp://127.0.0.1:" + std::to_string(control_port) + "\n";
     }
     // A free metrics port too (0: the kernel picks), unless the test sets the section itself:
@@ -107,11 +105,16 @@ json::object sync_env::state_doc(const std::string& id) {
     return doc ? doc->source : json::object{};
 }
 
-void sync_env::set_faults(const std::string& body) {
-    http::client admin(ioc.get_executor(), http::parse_endpoint(site->url()));
+void sync_env::set_faults(const std::string& body) { admin_post(*site, ioc, "/_admin/faults", body); }
+
+void sync_env::reset_faults() { admin_post(*site, ioc, "/_admin/faults/reset", "{}"); }
+
+void sync_env::admin_post(const fake_site& site, boost::asio::io_context& ioc, const std::string& path,
+                          const std::string& body) {
+    http::client admin(ioc.get_executor(), http::parse_endpoint(site.url()));
     http::request req;
     req.method = http::verb::post;
-    req.target = "/_admin/faults";
+    req.target = path;
     req.body = body;
     req.content_type = "application/json";
     auto res = run_coro(ioc, admin.send(req));
@@ -134,6 +137,12 @@ sync_env::~sync_env() {
     }
     std::error_code ec;
     fs::remove_all(dir, ec);
+}
+
+int free_port() {
+    boost::asio::io_context probe;
+    boost::asio::ip::tcp::acceptor a(probe, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    return a.local_endpoint().port();
 }
 
 bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds limit) {

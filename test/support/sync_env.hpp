@@ -56,8 +56,17 @@ struct sync_env {
     boost::json::object state_doc(const std::string& id);
     /// POST /_admin/faults on the fake site.
     void set_faults(const std::string& json);
+    /// Back to a site without faults (POST /_admin/faults/reset).
+    void reset_faults();
     static std::string tail(const std::string& s, std::size_t n);
+
+private:
+    static void admin_post(const fake_site& site, boost::asio::io_context& ioc, const std::string& path,
+                           const std::string& body);
 };
+
+/// A loopback TCP port that was free a moment ago (for a server a test is about to start).
+int free_port();
 
 /// Waits until `pred` holds, polling every 100 ms; false when `limit` passes first.
 bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds limit);
