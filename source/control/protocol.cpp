@@ -114,8 +114,9 @@ decoded decode(std::string_view message, const std::string& token) {
             if (type.empty() || !list) return fail("reread: " + shape);
             auto& out = r.entities[std::string(type)];
             for (const auto& id : *list) {
-                if (!id.is_int64() && !id.is_uint64()) return fail("reread: ids must be positive integers");
-                const auto n = id.to_number<std::int64_t>();
+                // A uint64 above the int64 range is not an entity id (and would not convert).
+                if (!id.is_int64()) return fail("reread: ids must be positive integers");
+                const auto n = id.get_int64();
                 if (n <= 0) return fail("reread: ids must be positive integers");
                 out.push_back(n);
             }

@@ -45,6 +45,9 @@ TEST_CASE("control protocol: malformed input gets a one-line error naming the pr
     CHECK(error_of(R"({"command":"rebuild","entity_types":[]})") == "rebuild: \"entity_types\" is empty");
     CHECK(error_of(R"({"command":"reread","entities":{"Shot":["a"]}})") == "reread: ids must be positive integers");
     CHECK(error_of(R"({"command":"reread","entities":{"Shot":[-4]}})") == "reread: ids must be positive integers");
+    // Beyond the int64 range (found by the fuzzer: the conversion threw out of decode()).
+    CHECK(error_of(R"({"command":"reread","entities":{"Shot":[15101612594050682425,2]}})") ==
+          "reread: ids must be positive integers");
     CHECK(error_of(R"({"command":"reread","entities":[]})").find("reread: \"entities\" must map") == 0);
     CHECK(error_of(std::string(max_request_bytes + 1, ' ')).find("request too large") == 0);
     // Odd bytes in names are not echoed raw.
