@@ -370,6 +370,33 @@ asio::awaitable<void> client::refresh(const std::string& name) {
     co_await impl_->call(http::verb::post, "/" + path_segment(name) + "/_refresh", "");
 }
 
+namespace {
+
+// "/a,b,c" for exact index names; throws std::invalid_argument naming a bad one.
+std::string index_list_path(const std::vector<std::string>& names) {
+    std::string path = "/";
+    for (const auto& n : names) {
+        check_exact_index_name(n);
+        if (path.size() > 1) path += ',';
+        path += path_segment(n);
+    }
+    return path;
+}
+
+}  // namespace
+
+asio::awaitable<void> client::update_settings(const std::vector<std::string>& names, const json::object& settings) {
+    const std::string path = index_list_path(names);
+    if (names.empty()) co_return;
+    co_await impl_->call(http::verb::put, path + "/_settings", json::serialize(settings));
+}
+
+asio::awaitable<void> client::refresh(const std::vector<std::string>& names) {
+    const std::string path = index_list_path(names);
+    if (names.empty()) co_return;
+    co_await impl_->call(http::verb::post, path + "/_refresh", "");
+}
+
 asio::awaitable<json::object> client::get_mapping(const std::string& name) {
     const std::string path = "/" + path_segment(name) + "/_mapping";
     auto root = co_await impl_->call(http::verb::get, path, "");
@@ -450,7 +477,11 @@ asio::awaitable<std::vector<item_result>> client::bulk(const std::vector<bulk_op
     for (const auto& op : ops) bytes += op_size(op);
     body.reserve(bytes);
     for (const auto& op : ops) append_op(body, op);
-    const std::string path = "/_bulk";
+    // Only what parse_bulk_reply reads. A full item is about 200 bytes of index name, id,
+    // version, shard counts and sequence numbers: for a full download as much JSON as the
+    // documents themselves, for the node to write and for us to parse.
+    const std::string path =
+        "/_bulk?filter_path=items.*.status,items.*.error.type,items.*.error.reason,items.*.error.caused_by.reason";
     auto r = co_await impl_->perform(http::verb::post, path, std::move(body), "application/x-ndjson");
     const http::response& res = r.res;
     if (res.status != 200) impl_->throw_status(http::verb::post, path, r);

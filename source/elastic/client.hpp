@@ -170,8 +170,16 @@ public:
     boost::asio::awaitable<bool> delete_index(const std::string& name);
     /// PUT /<name>/_settings.
     boost::asio::awaitable<void> update_settings(const std::string& name, const boost::json::object& settings);
+    /// PUT /<a>,<b>,.../_settings: one request and one cluster-state update for all of
+    /// them, where one call per index costs the master one update each. Each name must be
+    /// exact (std::invalid_argument before any request); an empty list sends nothing.
+    boost::asio::awaitable<void> update_settings(const std::vector<std::string>& names,
+                                                 const boost::json::object& settings);
     /// POST /<name>/_refresh.
     boost::asio::awaitable<void> refresh(const std::string& name);
+    /// POST /<a>,<b>,.../_refresh: the indices' shards are refreshed side by side. Exact
+    /// names only, as above; an empty list sends nothing.
+    boost::asio::awaitable<void> refresh(const std::vector<std::string>& names);
     /// GET /<name>/_mapping : the index's mappings object.
     boost::asio::awaitable<boost::json::object> get_mapping(const std::string& name);
 

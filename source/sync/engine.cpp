@@ -106,12 +106,14 @@ struct engine::impl {
         std::uint64_t build_total = 0;
         std::vector<std::shared_ptr<ack_group>> range_groups;  // per range, this run
         std::vector<bool> range_read;                          // per range: every page queued
-        bool early_refresh = false;                            // see refresh_when_read()
+        bool early_refresh = false;                            // see refresh_early()
         std::uint64_t build_loaded_at_start = 0;
         std::int64_t build_run_started_ms = 0;
         bool prepared = false;          // the running build has its index and ranges
         std::uint64_t sg_requests_at_start = 0, sg_retries_at_start = 0, bulk_requests_at_start = 0;
         bool cancel_requested = false;  // abandon the running rebuild
+        int replaced = 0;               // generation a finished build replaced, to drop
+        bool finish_pending = false;    // swapped, state not yet saved (see finish_builds)
     };
 
     // One poll's worth of changes, kept until it is applied and its checkpoint persisted.
@@ -821,17 +823,19 @@ struct engine::impl {
         log::debug("snapshot", "range read", {{"type", rt.cfg->type}, {"range", k}, {"entities", group->entities}});
     }
 
+    bool all_ranges_read(const type_runtime& rt) const {
+        for (std::size_t k = 0; k < rt.st.ranges.size(); ++k) {
+            if (!rt.st.done[k] && !rt.range_read[k]) return false;
+        }
+        return true;
+    }
+
     // Once every range of a type has been read, most of its documents are in the node's
     // indexing buffer: refreshing now writes them to segments while other types still load.
-    // Left to the final refresh in finish_build, every type's segments would be written at
+    // Left to the final refresh in finish_builds, every type's segments would be written at
     // once at the end, where a small node has a single refresh thread and its other cores
-    // idle. Only a hint: finish_build's refresh is what makes the generation searchable.
-    asio::awaitable<void> refresh_when_read(type_runtime& rt) {
-        if (rt.early_refresh) co_return;
-        for (std::size_t k = 0; k < rt.st.ranges.size(); ++k) {
-            if (!rt.st.done[k] && !rt.range_read[k]) co_return;
-        }
-        rt.early_refresh = true;
+    // idle. Only a hint: finish_builds' refresh is what makes the generation searchable.
+    asio::awaitable<void> refresh_early(type_runtime& rt) {
         try {
             co_await es.refresh(rt.names.generation(rt.st.building));
         } catch (const std::exception& e) {
@@ -864,42 +868,89 @@ struct engine::impl {
         co_await apply(again, no_effects, follower_writer);
     }
 
-    asio::awaitable<void> finish_build(type_runtime& rt) {
-        const std::string index = rt.names.generation(rt.st.building);
-        json::object settings = json::parse(R"({"index":{"refresh_interval":"1s"}})").as_object();
-        settings["index"].as_object()["number_of_replicas"] = 1;
-        co_await es.update_settings(index, settings);
-        co_await es.refresh(index);
-        // Idempotent: whatever the aliases point to now (a crash may have swapped them
-        // already) moves to the new generation in one atomic call.
-        std::vector<elastic::alias_action> actions;
-        const auto live_now = co_await es.indices_of_alias(rt.names.live_alias);
-        const auto all_now = co_await es.indices_of_alias(rt.names.all_alias);
-        for (const auto& i : live_now) {
-            if (i != index) actions.push_back({elastic::alias_verb::remove, i, rt.names.live_alias, std::nullopt});
+    // Finishes every download in `rts` together: restores the index settings, refreshes,
+    // and swaps all their aliases in one atomic call, then drops the old generations.
+    // Settings and aliases are cluster-state updates, which the master applies one at a
+    // time: one call for all types costs one update where a call per type cost one each
+    // (11 types on a 2-core machine: the end of a download went from about 0.7 s to 0.4 s).
+    // Idempotent, so a failure is retried from the top.
+    asio::awaitable<void> finish_builds(const std::vector<type_runtime*>& rts) {
+        // A retry after a failure past the swap finds those types swapped already
+        // (finish_pending): only their bookkeeping is left.
+        std::vector<type_runtime*> swapping;
+        for (auto* rt : rts) {
+            if (!rt->finish_pending) swapping.push_back(rt);
         }
-        for (const auto& i : all_now) {
-            if (i != index) actions.push_back({elastic::alias_verb::remove, i, rt.names.all_alias, std::nullopt});
-        }
-        actions.push_back({elastic::alias_verb::add, index, rt.names.live_alias, live_filter()});
-        actions.push_back({elastic::alias_verb::add, index, rt.names.all_alias, std::nullopt});
-        co_await es.update_aliases(actions);
-
-        const int old = rt.st.active;
-        rt.st.active = rt.st.building;
-        rt.st.active_hash = rt.st.building_hash;
-        rt.st.building = 0;
-        rt.st.building_hash.clear();
-        rt.st.ranges.clear();
-        rt.st.done.clear();
-        set_targets(rt);
-        // Writes queued for the old generation drain before it goes away, so that no write
-        // can re-create it.
+        if (!swapping.empty()) co_await swap_generations(swapping);
+        // Writes queued for the old generations drain before they go away, so that no
+        // write can re-create one.
         co_await follower_writer.flush();
         co_await snapshot_writer.flush();
-        co_await state.save_type(rt.st);
-        if (old && old != rt.st.active) co_await es.delete_index(rt.names.generation(old));
-        rt.ph = phase::following;
+        for (auto* rt : rts) {
+            co_await state.save_type(rt->st);
+            if (rt->replaced && rt->replaced != rt->st.active) co_await es.delete_index(rt->names.generation(rt->replaced));
+            rt->replaced = 0;
+            rt->finish_pending = false;
+            report_finished(*rt);
+        }
+    }
+
+    // The ES side of finish_builds, then the types' targets move to the new generations.
+    asio::awaitable<void> swap_generations(const std::vector<type_runtime*>& rts) {
+        std::vector<std::string> indices;
+        for (auto* rt : rts) indices.push_back(rt->names.generation(rt->st.building));
+        json::object settings = json::parse(R"({"index":{"refresh_interval":"1s"}})").as_object();
+        settings["index"].as_object()["number_of_replicas"] = 1;
+        co_await es.update_settings(indices, settings);
+        co_await es.refresh(indices);
+        log::debug("snapshot", "settings restored and refreshed", {{"indices", indices.size()}});
+        // Whatever the aliases point to now (a crash may have swapped some already) moves
+        // to the new generations.
+        std::vector<std::vector<std::string>> live_now(rts.size()), all_now(rts.size());
+        {
+            task_group reads(ex);
+            for (std::size_t i = 0; i < rts.size(); ++i) {
+                reads.spawn(read_alias(rts[i]->names.live_alias, live_now[i]));
+                reads.spawn(read_alias(rts[i]->names.all_alias, all_now[i]));
+            }
+            co_await reads.wait();
+        }
+        std::vector<elastic::alias_action> actions;
+        for (std::size_t i = 0; i < rts.size(); ++i) {
+            const auto& names = rts[i]->names;
+            for (const auto& old : live_now[i]) {
+                if (old != indices[i]) actions.push_back({elastic::alias_verb::remove, old, names.live_alias, std::nullopt});
+            }
+            for (const auto& old : all_now[i]) {
+                if (old != indices[i]) actions.push_back({elastic::alias_verb::remove, old, names.all_alias, std::nullopt});
+            }
+            actions.push_back({elastic::alias_verb::add, indices[i], names.live_alias, live_filter()});
+            actions.push_back({elastic::alias_verb::add, indices[i], names.all_alias, std::nullopt});
+        }
+        co_await es.update_aliases(actions);
+        log::debug("snapshot", "aliases swapped", {{"actions", actions.size()}});
+        for (auto* rt : rts) {
+            rt->replaced = rt->st.active;
+            rt->st.active = rt->st.building;
+            rt->st.active_hash = rt->st.building_hash;
+            rt->st.building = 0;
+            rt->st.building_hash.clear();
+            rt->st.ranges.clear();
+            rt->st.done.clear();
+            set_targets(*rt);
+            // Readers see the new generation from here on: status and readiness say so for
+            // every type at once.
+            rt->ph = phase::following;
+            rt->finish_pending = true;
+        }
+    }
+
+    asio::awaitable<void> read_alias(const std::string& alias, std::vector<std::string>& out) {
+        out = co_await es.indices_of_alias(alias);
+    }
+
+    void report_finished(type_runtime& rt) {
+        const std::string index = rt.names.generation(rt.st.active);
         const double secs = (now_ms() - rt.st.build_started_ms) / 1000.0;
         if (opts.watcher) {
             download_report r;
@@ -927,79 +978,110 @@ struct engine::impl {
             if (rt.ph == phase::building) building.push_back(&rt);
         }
         if (building.empty()) co_return;
-        for (int attempt = 1;; ++attempt) {
-            std::string failure;
-            try {
-                // Types are prepared side by side: each is an index creation and three
-                // small reads, and many small types would otherwise add up.
-                task_group prepares(ex);
-                for (auto* rt : building) {
-                    if (!rt->prepared) prepares.spawn(prepare_build(*rt));
-                }
-                co_await prepares.wait();
-                break;
-            } catch (const std::exception& e) {
-                if (!transient(e)) throw;
-                failure = e.what();
-            }
-            co_await backoff(attempt, "preparing a full download", failure);
-        }
-        for (int pass = 1;; ++pass) {
-            std::deque<std::pair<type_runtime*, std::size_t>> queue;
-            for (auto* rt : building) {
-                if (rt->cancel_requested) continue;
-                for (std::size_t k = 0; k < rt->st.ranges.size(); ++k) {
-                    if (!rt->st.done[k]) {
-                        rt->range_read[k] = false;
-                        queue.emplace_back(rt, k);
-                    }
+        // Ranges waiting for a worker. Biggest types first: their final segments are then
+        // written while the small ones load (see refresh_early), and no big type is
+        // left to load alone at the end.
+        std::deque<std::pair<type_runtime*, std::size_t>> queue;
+        auto enqueue = [&](type_runtime& rt) {
+            if (rt.cancel_requested) return;
+            for (std::size_t k = 0; k < rt.st.ranges.size(); ++k) {
+                if (!rt.st.done[k]) {
+                    rt.range_read[k] = false;
+                    queue.emplace_back(&rt, k);
                 }
             }
-            // Biggest types first: their final segments are then written while the small
-            // ones load (see refresh_when_read), and no big type is left to load alone at
-            // the end.
-            std::stable_sort(queue.begin(), queue.end(), [](const auto& a, const auto& b) {
-                return a.first->st.ranges.size() > b.first->st.ranges.size();
+            std::stable_sort(queue.begin(), queue.end(), [](const auto& x, const auto& y) {
+                return x.first->st.ranges.size() > y.first->st.ranges.size();
             });
-            if (!queue.empty()) {
-                std::size_t failed = 0;
-                auto worker = [&]() -> asio::awaitable<void> {
-                    while (!queue.empty()) {
-                        auto [rt, k] = queue.front();
-                        queue.pop_front();
-                        if (rt->cancel_requested) continue;
-                        try {
-                            co_await load_range(*rt, k);
-                            co_await record_progress(*rt);
-                            co_await refresh_when_read(*rt);
-                        } catch (const std::exception& e) {
-                            if (!transient(e)) throw;
-                            ++failed;
-                            log::warning("snapshot", "a range failed; it will be read again",
-                                         {{"type", rt->cfg->type}, {"range", k}, {"error", e.what()}});
-                        }
-                    }
-                };
-                co_await run_workers(worker, std::max<std::size_t>(1, s.sync.snapshot_workers));
-                // Everything queued must be acknowledged before the ranges count as done.
-                log::debug("snapshot", "all ranges read; waiting for acknowledgements");
+        };
+        // Types are prepared side by side (an index creation and three small reads each),
+        // and the first pass loads each type as soon as it is prepared: creating a dozen
+        // indices takes the node most of a second, which the workers would otherwise
+        // spend waiting for the last one.
+        std::size_t preparing = 0;
+        asio::steady_timer prepared_one(ex, asio::steady_timer::time_point::max());
+        auto prepare = [&](type_runtime* rt) -> asio::awaitable<void> {
+            for (int attempt = 1;; ++attempt) {
+                std::string failure;
                 try {
-                    co_await snapshot_writer.flush();
+                    co_await prepare_build(*rt);
+                    break;
                 } catch (const std::exception& e) {
                     if (!transient(e)) throw;
-                    ++failed;
-                    log::warning("snapshot", "some documents could not be delivered; their ranges will be read again",
-                                 {{"error", e.what()}});
+                    failure = e.what();
                 }
-                for (auto* rt : building) {
+                co_await backoff(attempt, "preparing a full download", failure);
+            }
+            enqueue(*rt);
+            --preparing;
+            prepared_one.cancel();  // wakes the workers waiting for ranges
+        };
+        for (int pass = 1;; ++pass) {
+            std::size_t failed = 0;
+            task_group group(ex);  // prepares, workers and early refreshes
+            auto worker = [&]() -> asio::awaitable<void> {
+                for (;;) {
+                    if (queue.empty()) {
+                        if (!preparing) break;
+                        boost::system::error_code ec;
+                        co_await prepared_one.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+                        // The group's cancellation (a failure elsewhere, or shutdown) also
+                        // ends this wait: leave then, rather than wait again.
+                        if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
+                            throw boost::system::system_error(asio::error::operation_aborted);
+                        }
+                        continue;
+                    }
+                    auto [rt, k] = queue.front();
+                    queue.pop_front();
+                    if (rt->cancel_requested) continue;
                     try {
+                        co_await load_range(*rt, k);
                         co_await record_progress(*rt);
+                        // In the background, and only while other ranges still load: at the
+                        // end, the final refresh does the same work with nothing to hide it
+                        // behind.
+                        if (!rt->early_refresh && all_ranges_read(*rt) && (!queue.empty() || preparing)) {
+                            rt->early_refresh = true;
+                            group.spawn(refresh_early(*rt));
+                        }
                     } catch (const std::exception& e) {
                         if (!transient(e)) throw;
+                        ++failed;
+                        log::warning("snapshot", "a range failed; it will be read again",
+                                     {{"type", rt->cfg->type}, {"range", k}, {"error", e.what()}});
                     }
                 }
-                if (failed) co_await sleep_for(std::chrono::milliseconds(std::min(30'000, 1000 * pass)));
+            };
+            for (auto* rt : building) {
+                if (rt->prepared) {
+                    enqueue(*rt);
+                } else {
+                    ++preparing;
+                    group.spawn(prepare(rt));
+                }
             }
+            for (std::size_t i = 0; i < std::max<std::size_t>(1, s.sync.snapshot_workers); ++i) group.spawn(worker());
+            co_await group.wait();
+            // Everything queued must be acknowledged before the ranges count as done.
+            log::debug("snapshot", "all ranges read; waiting for acknowledgements");
+            try {
+                co_await snapshot_writer.flush();
+                log::debug("snapshot", "everything read is acknowledged");
+            } catch (const std::exception& e) {
+                if (!transient(e)) throw;
+                ++failed;
+                log::warning("snapshot", "some documents could not be delivered; their ranges will be read again",
+                             {{"error", e.what()}});
+            }
+            for (auto* rt : building) {
+                try {
+                    co_await record_progress(*rt);
+                } catch (const std::exception& e) {
+                    if (!transient(e)) throw;
+                }
+            }
+            if (failed) co_await sleep_for(std::chrono::milliseconds(std::min(30'000, 1000 * pass)));
             bool all_done = true;
             for (auto* rt : building) all_done &= rt->cancel_requested || rt->st.ranges_done() == rt->st.ranges.size();
             if (all_done) break;
@@ -1011,12 +1093,11 @@ struct engine::impl {
             std::string failure;
             try {
                 co_await lookup_after_builds();
-                // Each type's settings, refresh and alias swap are independent: side by side.
-                task_group finishes(ex);
+                std::vector<type_runtime*> finishing;
                 for (auto* rt : building) {
-                    if (rt->ph == phase::building) finishes.spawn(finish_build(*rt));
+                    if (rt->ph == phase::building || rt->finish_pending) finishing.push_back(rt);
                 }
-                co_await finishes.wait();
+                co_await finish_builds(finishing);
                 if (!building_now()) lookups_during_build.clear();
                 break;
             } catch (const std::exception& e) {
@@ -1025,14 +1106,6 @@ struct engine::impl {
             }
             co_await backoff(attempt, "finishing a full download", failure);
         }
-    }
-
-    // Runs `n` copies of a worker and waits for all; the first failure cancels the rest.
-    template <class Worker>
-    asio::awaitable<void> run_workers(Worker& worker, std::size_t n) {
-        task_group workers(ex);
-        for (std::size_t i = 0; i < n; ++i) workers.spawn(worker());
-        co_await workers.wait();
     }
 
     // ---------------------------------------------------------------- maintenance

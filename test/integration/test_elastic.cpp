@@ -128,6 +128,34 @@ TEST_CASE("elastic: create, inspect, update settings, refresh and delete an inde
     CHECK_FALSE(run_coro(ioc, es.delete_index(name)));  // already gone: false, not an error
 }
 
+TEST_CASE("elastic: settings and refresh of several indices in one request each") {
+    asio::io_context ioc;
+    elastic::client es(ioc.get_executor(), node_config());
+    scratch_index a(ioc, es, obj(shot_index_body), "sgct-multi");
+    scratch_index b(ioc, es, obj(shot_index_body), "sgct-multi");
+    const std::vector<std::string> both{a.name, b.name};
+    const auto requests_before = es.stats().requests;
+    run_coro(ioc, es.update_settings(both, obj(R"({"index":{"refresh_interval":"-1"}})")));
+    run_coro(ioc, es.bulk({versioned(a.name, "1", R"({"code":"a1"})", 1), versioned(b.name, "1", R"({"code":"b1"})", 1)}));
+    CHECK(run_coro(ioc, es.count(a.name)) == 0);  // not refreshed yet: the setting took
+    run_coro(ioc, es.refresh(both));
+    CHECK(es.stats().requests - requests_before == 4);  // settings, bulk, count, refresh
+    CHECK(run_coro(ioc, es.count(a.name)) == 1);
+    CHECK(run_coro(ioc, es.count(b.name)) == 1);
+    for (const auto& name : both) {
+        auto settings = run_coro(ioc, es.request(http::verb::get, "/" + name + "/_settings"));
+        CHECK(settings.body.find(R"("refresh_interval":"-1")") != std::string::npos);
+    }
+
+    // A name that could match other indices is refused before any request; none is sent
+    // for an empty list.
+    const auto requests_then = es.stats().requests;
+    CHECK_THROWS_AS(run_coro(ioc, es.refresh(std::vector<std::string>{a.name, "sgct-multi*"})), std::invalid_argument);
+    CHECK_THROWS_AS(run_coro(ioc, es.update_settings(std::vector<std::string>{"a,b"}, obj("{}"))), std::invalid_argument);
+    run_coro(ioc, es.refresh(std::vector<std::string>{}));
+    CHECK(es.stats().requests == requests_then);
+}
+
 TEST_CASE("elastic: an external-version write older than the stored one is stale and changes nothing") {
     asio::io_context ioc;
     elastic::client es(ioc.get_executor(), node_config());
