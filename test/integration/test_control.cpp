@@ -17,6 +17,9 @@
 #include <zmq.hpp>
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <regex>
 #include <csignal>
 #include <cstdio>
 #include <sys/wait.h>
@@ -293,5 +296,77 @@ TEST_CASE("control: reread goes through the normal path and answers when acknowl
     // The damage was written without a version bump (an update keeps the internal version),
     // and the re-read's newer external version wins.
     env.converge(30s, serve.get());
+    serve->stop(SIGTERM, 10s);
+}
+
+TEST_CASE("control: a cached field gone or retyped on the site: the rest syncs, rejections carry ES's reason, status names the config") {
+    control_env env({"--generate", "studio:1500", "--seed", "23"}, {"Project", "Shot", "Asset"});
+    // Shot's entity config as if written before the site changed: sg_gone has since been
+    // deleted on the site, and sg_camera_data (an object on the 30 % of Shots that have one)
+    // was a number field then.
+    const auto shot_yaml = env.dir / "entityConfig" / "Shot.yaml";
+    std::string text;
+    {
+        std::ifstream in(shot_yaml);
+        text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    const std::string before = text;
+    text = std::regex_replace(text, std::regex("\n  sg_camera_data: [^\n]*"),
+                              "\n  sg_camera_data: {data_type: number, mapping: {\"type\":\"long\"}}");
+    text = std::regex_replace(text, std::regex("\nfields:\n"),
+                              "\nfields:\n  sg_gone: {data_type: text, mapping: {\"type\":\"keyword\"}}\n");
+    REQUIRE(text != before);
+    std::ofstream(shot_yaml) << text;
+
+    auto serve = env.serve();
+    REQUIRE_MESSAGE(eventually([&] {
+                        const auto reply = ask(env.endpoint, R"({"command":"status"})", 500ms);
+                        return !reply.empty() && json::parse(reply).as_object().at("ready").as_bool();
+                    }, 60s),
+                    serve->log());
+    auto st = ask_json(env.endpoint, R"({"command":"status"})");
+    auto site_count = [&](const std::string& type) {
+        auto s = run_coro(env.ioc, env.sg->summarize(type, json::parse(R"([{"field":"id","type":"record_count"}])").as_array(),
+                                                     json::object{}, json::array{}));
+        return s.at("summaries").at("id").to_number<std::int64_t>();
+    };
+    for (const auto& tv : st.at("types").as_array()) {
+        const auto& t = tv.as_object();
+        const std::string type(t.at("type").as_string());
+        CAPTURE(type);
+        CHECK(t.at("state").as_string() == "following");
+        const auto live = static_cast<std::int64_t>(run_coro(env.ioc, env.es->count(sync::names_for(env.prefix, type).live_alias)));
+        const auto rejected = t.at("rejected").to_number<std::int64_t>();
+        if (type != "Shot") {
+            // The other types are whole and untouched by Shot's trouble.
+            CHECK(live == site_count(type));
+            CHECK(rejected == 0);
+            CHECK_FALSE(t.contains("warnings"));
+            continue;
+        }
+        // Every Shot with camera data was refused by ES, with its reason; every other one is in.
+        CHECK(rejected > 0);
+        CHECK(live > 0);
+        CHECK(live + rejected == site_count(type));
+        const std::string reason(t.at("last_rejection").as_string());
+        CHECK_MESSAGE(reason.find("sg_camera_data") != std::string::npos, reason);
+        // Both problems, each naming the entity config to regenerate.
+        const auto& warnings = t.at("warnings").as_array();
+        REQUIRE(warnings.size() == 2);
+        const std::string all = json::serialize(warnings);
+        CHECK_MESSAGE(all.find("Shot.sg_gone no longer exists on the site: regenerate " + shot_yaml.string()) !=
+                          std::string::npos, all);
+        CHECK_MESSAGE(all.find("Shot.sg_camera_data is 'serializable' on the site but 'number' in the entity config: "
+                               "regenerate " + shot_yaml.string()) != std::string::npos, all);
+    }
+    // The other fields of Shot are cached; the field gone is not asked for.
+    auto page = run_coro(env.ioc, env.es->search(sync::names_for(env.prefix, "Shot").live_alias,
+                                                 json::parse(R"({"size":1,"query":{"exists":{"field":"description"}}})").as_object()));
+    REQUIRE_FALSE(page.hits.empty());
+    CHECK_FALSE(page.hits.front().source.contains("sg_gone"));
+    const std::string log = serve->log();
+    CHECK(log.find("Shot.sg_gone no longer exists on the site") != std::string::npos);
+    CHECK(log.find("Elasticsearch rejected a document") != std::string::npos);
+    CHECK(serve->running());
     serve->stop(SIGTERM, 10s);
 }
