@@ -99,3 +99,30 @@ def test_committed_schema_files_match_the_built_in_schema(fake, sg):
     other = site.sg()
     assert other.schema_read() == sg.schema_read()
     assert other.schema_entity_read() == sg.schema_entity_read()
+
+
+def test_schema_field_delete_retires_a_custom_field_and_logs_it(fake):
+    site = fake("--generate", "studio:300", "--seed", "5")
+    sg = site.sg()
+    assert "sg_cut_order" in sg.schema_field_read("Shot")
+    last = sg.find_one("EventLogEntry", [], ["id"], order=[{"field_name": "id", "direction": "desc"}])
+    assert sg.schema_field_delete("Shot", "sg_cut_order") is True
+    assert "sg_cut_order" not in sg.schema_field_read("Shot")
+    assert "sg_cut_order" not in sg.schema_read()["Shot"]
+    with pytest.raises(shotgun_api3.Fault):
+        sg.schema_field_read("Shot", "sg_cut_order")
+    with pytest.raises(shotgun_api3.Fault, match="sg_cut_order"):
+        sg.find("Shot", [["sg_cut_order", "is", 1]])
+    with pytest.raises(shotgun_api3.Fault, match="sg_cut_order"):
+        sg.update("Shot", 1, {"sg_cut_order": 3})
+    with pytest.raises(shotgun_api3.Fault, match="not a custom field"):
+        sg.schema_field_delete("Shot", "code")
+    with pytest.raises(shotgun_api3.Fault, match="doesn't exist"):
+        sg.schema_field_delete("Shot", "sg_cut_order")
+    rows = sg.find("EventLogEntry", [["id", "greater_than", last["id"]]], ["event_type", "meta"])
+    assert [r["event_type"] for r in rows] == ["Shotgun_DisplayColumn_Retirement"]
+    assert rows[0]["meta"]["field_entity_type"] == "Shot"
+    assert rows[0]["meta"]["field_name"] == "sg_cut_order"
+    # The other fields of Shot are untouched.
+    shot = sg.find_one("Shot", [["sg_cut_in", "is", 1001]], ["code", "sg_cut_in"])
+    assert shot["code"] and shot["sg_cut_in"] == 1001

@@ -370,3 +370,54 @@ TEST_CASE("control: a cached field gone or retyped on the site: the rest syncs, 
     CHECK(serve->running());
     serve->stop(SIGTERM, 10s);
 }
+
+TEST_CASE("control: a cached field deleted on the site while following is noticed; the rest goes on syncing") {
+    control_env env({"--generate", "studio:1500", "--seed", "29"}, {"Project", "Shot", "Asset"});
+    auto serve = env.serve();
+    env.converge(60s, serve.get());
+    run_coro(env.ioc, env.sg->call("schema_field_delete", json::object{{"type", "Shot"}, {"field_name", "sg_cut_order"}},
+                                   true));
+    const std::string shot_yaml = (env.dir / "entityConfig" / "Shot.yaml").string();
+    auto shot_warnings = [&] {
+        const auto reply = ask(env.endpoint, R"({"command":"status"})", 500ms);
+        if (reply.empty()) return std::string();
+        const json::value st = json::parse(reply);
+        for (const auto& tv : st.at("types").as_array()) {
+            const auto& t = tv.as_object();
+            if (t.at("type").as_string() == "Shot" && t.contains("warnings")) return json::serialize(t.at("warnings"));
+        }
+        return std::string();
+    };
+    // The site's event for it makes the server read the schema again and say what to do.
+    REQUIRE_MESSAGE(eventually([&] {
+                        return shot_warnings().find("Shot.sg_cut_order no longer exists on the site: regenerate " +
+                                                    shot_yaml) != std::string::npos;
+                    }, 30s),
+                    serve->log());
+    CHECK(serve->log().find("the site's schema changed; checking the cached fields again") != std::string::npos);
+
+    // Changes keep arriving, read without the field that is gone.
+    const auto live = sync::names_for(env.prefix, "Shot").live_alias;
+    auto first = run_coro(env.ioc, env.es->search(live, json::parse(R"({"size":1,"sort":[{"id":"asc"}]})").as_object()));
+    REQUIRE_FALSE(first.hits.empty());
+    const std::int64_t id = first.hits.front().source.at("id").to_number<std::int64_t>();
+    CHECK(first.hits.front().source.contains("sg_cut_order"));  // as downloaded before the deletion
+    run_coro(env.ioc, env.sg->call("update",
+                                   json::object{{"type", "Shot"}, {"id", id},
+                                                {"fields", json::array{json::object{{"field_name", "description"},
+                                                                                    {"value", "after the schema change"}}}}},
+                                   true));
+    json::object doc;
+    CHECK_MESSAGE(eventually([&] {
+                      auto page = run_coro(env.ioc, env.es->search(live, json::object{{"query", json::object{{"ids", json::object{{"values", json::array{std::to_string(id)}}}}}}}));
+                      if (page.hits.empty()) return false;
+                      doc = page.hits.front().source;
+                      auto d = doc.if_contains("description");
+                      return d && d->is_string() && d->get_string() == "after the schema change";
+                  }, 30s),
+                  serve->log());
+    CHECK_FALSE(doc.contains("sg_cut_order"));
+    CHECK(doc.at("code").is_string());
+    CHECK(serve->running());
+    serve->stop(SIGTERM, 10s);
+}

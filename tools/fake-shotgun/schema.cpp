@@ -335,4 +335,22 @@ const json::object* schema::field_json(std::string_view type, std::string_view f
     return f && f->is_object() ? &f->as_object() : nullptr;
 }
 
+void schema::retire_field(std::string_view type, std::string_view field) {
+    entity_def* def = nullptr;
+    for (auto& t : types_) {
+        if (t->name == type) def = t.get();
+    }
+    if (!def) throw std::invalid_argument("entity type '" + std::string(type) + "' doesn't exist.");
+    auto it = def->by_name.find(field);
+    if (it == def->by_name.end()) {
+        throw std::invalid_argument(std::string(type) + "." + std::string(field) + " doesn't exist.");
+    }
+    if (field.rfind("sg_", 0) != 0) {
+        throw std::invalid_argument(std::string(type) + "." + std::string(field) +
+                                    " is not a custom field and cannot be deleted.");
+    }
+    def->by_name.erase(it);
+    if (auto* t = read_.if_contains(type); t && t->is_object()) t->as_object().erase(field);
+}
+
 }  // namespace sgcache::fake_shotgun

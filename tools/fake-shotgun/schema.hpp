@@ -105,6 +105,13 @@ public:
     /// schema_field_read(type[, field]) for one field: its FIELD object.
     const json::object* field_json(std::string_view type, std::string_view field) const noexcept;
 
+    /// schema_field_delete: the field leaves the schema calls and the lookups by name (reads
+    /// return null for it, filters and writes refuse it), as on a site where it was deleted.
+    /// Rows keep its storage, so the positions of the other fields stand. Throws
+    /// std::invalid_argument naming the field when the type or field does not exist or the
+    /// field is not a custom one (sg_*): a site refuses to delete built-in fields.
+    void retire_field(std::string_view type, std::string_view field);
+
 private:
     void wire_back_references();
 

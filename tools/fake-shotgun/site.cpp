@@ -542,6 +542,36 @@ json::value site::call(std::string_view method, const json::value& auth, const j
     if (method == "schema_read" || method == "schema_entity_read" || method == "schema_field_read") {
         return schema_call(method, payload);
     }
+    if (method == "schema_field_delete") {
+        const auto& p = object_payload();
+        const auto* t = p.if_contains("type");
+        const auto* f = p.if_contains("field_name");
+        if (!t || !t->is_string() || !f || !f->is_string()) {
+            bad(method, "needs an entity 'type' and a 'field_name' string, got " + brief(payload));
+        }
+        try {
+            db_.mutable_schema().retire_field(t->get_string(), f->get_string());
+        } catch (const std::invalid_argument& e) {
+            bad(method, e.what());
+        }
+        // The site's own record of it: a DisplayColumn retirement (a table this site does
+        // not keep, so the row names the field in its meta instead of linking to it).
+        event_context ec;
+        ec.user = who.user;
+        ec.sudo_actual_user = who.sudo_actual;
+        ec.session_uuid = who.session_uuid;
+        ec.now_s = qc.now_s;
+        ec.enabled = who.events && !knobs_.no_events;
+        event_writer ev(db_, ec);
+        json::object meta{{"type", "entity_retirement"}, {"entity_type", "DisplayColumn"},
+                          {"field_entity_type", t->get_string()}, {"field_name", f->get_string()}};
+        db_.begin();
+        ev.raw("Shotgun_DisplayColumn_Retirement", nullptr, nullptr, nullptr, std::move(meta),
+               "Deleted field " + std::string(t->get_string()) + "." + std::string(f->get_string()));
+        db_.commit();
+        if (ev.enabled()) ++events_written_;
+        return true;
+    }
     if (method == "get_session_token") {
         std::string token = random_token(rng_, 32);
         sessions_[token] = who.user;

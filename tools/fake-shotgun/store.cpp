@@ -32,7 +32,7 @@ const row* table::find(std::int64_t id) const noexcept {
     return i < rows_.size() && rows_[i].id == id ? &rows_[i] : nullptr;
 }
 
-store::store(const fake_shotgun::schema& s) : schema_(&s) {
+store::store(fake_shotgun::schema& s) : schema_(&s) {
     for (const auto& t : s.types()) tables_.emplace(t->name, table(*t));
 }
 

@@ -64,10 +64,12 @@ private:
 
 class store {
 public:
-    /// One empty table per type of `s`, which must outlive the store.
-    explicit store(const schema& s);
+    /// One empty table per type of `s`, which must outlive the store (schema_field_delete
+    /// changes it through the store).
+    explicit store(fake_shotgun::schema& s);
 
     const fake_shotgun::schema& schema() const noexcept { return *schema_; }
+    fake_shotgun::schema& mutable_schema() noexcept { return *schema_; }
     table* find_table(std::string_view type) noexcept;
     const table* find_table(std::string_view type) const noexcept;
     row* find(std::string_view type, std::int64_t id) noexcept;
@@ -119,7 +121,7 @@ private:
         std::optional<row> saved;  // empty: the row was inserted in this transaction
     };
 
-    const fake_shotgun::schema* schema_;
+    fake_shotgun::schema* schema_;
     std::unordered_map<std::string, table, string_hash, std::equal_to<>> tables_;
     bool in_txn_ = false;
     std::vector<undo> undo_;
