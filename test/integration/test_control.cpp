@@ -302,8 +302,8 @@ TEST_CASE("control: reread goes through the normal path and answers when acknowl
 TEST_CASE("control: a cached field gone or retyped on the site: the rest syncs, rejections carry ES's reason, status names the config") {
     control_env env({"--generate", "studio:1500", "--seed", "23"}, {"Project", "Shot", "Asset"});
     // Shot's entity config as if written before the site changed: sg_gone has since been
-    // deleted on the site, and sg_camera_data (an object on the 30 % of Shots that have one)
-    // was a number field then.
+    // deleted on the site, and sg_camera_data was a number field then (about a fifth of the
+    // Shots have camera data, as objects).
     const auto shot_yaml = env.dir / "entityConfig" / "Shot.yaml";
     std::string text;
     {
