@@ -172,12 +172,12 @@ struct client::impl {
 
     // Sends one api3 call with retries. `sent_at` (and `version`, with a version source)
     // receive the send time (and stamp) of the attempt that succeeded.
-    // `arena`: the reply is parsed into one shared monotonic buffer instead of an allocation
-    // per value. For pages of entities, read and dropped as a whole; the buffer lives as
-    // long as any value moved out of the reply.
+    // `storage`: where the reply is parsed (the default resource when empty). Pages of
+    // entities, read and dropped as a whole, go into one monotonic buffer instead of an
+    // allocation per value.
     asio::awaitable<json::value> rpc(std::string method, std::optional<json::value> payload, bool authenticate,
                                      std::chrono::system_clock::time_point* sent_at, std::int64_t* version = nullptr,
-                                     bool arena = false) {
+                                     json::storage_ptr storage = {}) {
         json::object envelope;
         envelope["method_name"] = method;
         json::array params;
@@ -201,8 +201,7 @@ struct client::impl {
                 if (sent_at) *sent_at = std::chrono::system_clock::now();
                 res = co_await http.send(std::move(req));
             }
-            attempt_outcome outcome =
-                judge(method, res, arena ? json::make_shared_resource<json::monotonic_resource>() : json::storage_ptr());
+            attempt_outcome outcome = judge(method, res, storage);
             if (outcome.results) co_return std::move(*outcome.results);
             if (!cfg.retry.may_retry(attempt)) {
                 throw error(outcome.retry_kind, outcome.retry_reason + " (gave up after " + std::to_string(attempt) +
@@ -274,8 +273,18 @@ asio::awaitable<read_page> client::read(read_request req) {
     const std::string what = "read " + req.type;
     std::chrono::system_clock::time_point sent_at;
     std::int64_t version = 0;
-    json::value v =
-        co_await impl_->rpc("read", json::value(std::move(payload)), true, &sent_at, &version, /*arena=*/true);
+    // A shared buffer lives as long as any value moved out of the reply; an owned one is
+    // referenced without counting (json::storage_ptr from a monotonic_resource pointer is
+    // "trivially deallocating": values neither count references nor get destroyed one by one).
+    std::unique_ptr<json::monotonic_resource> owned;
+    json::storage_ptr storage;
+    if (req.owned_arena) {
+        owned = std::make_unique<json::monotonic_resource>();
+        storage = json::storage_ptr(owned.get());
+    } else {
+        storage = json::make_shared_resource<json::monotonic_resource>();
+    }
+    json::value v = co_await impl_->rpc("read", json::value(std::move(payload)), true, &sent_at, &version, storage);
     json::object* o = v.if_object();
     json::value* entities = o ? o->if_contains("entities") : nullptr;
     if (!entities || !entities->is_array()) {
@@ -283,7 +292,7 @@ asio::awaitable<read_page> client::read(read_request req) {
     }
     // Move-constructed, so the entities stay in the reply's buffer: assigning them to an
     // array of another storage would copy every value.
-    read_page page{json::array(std::move(entities->get_array())), false, sent_at, version};
+    read_page page{std::move(owned), json::array(std::move(entities->get_array())), false, sent_at, version};
     if (auto info = o->if_contains("paging_info"); info && info->is_object()) {
         if (auto more = info->get_object().if_contains("has_next_page"); more && more->is_bool()) {
             page.has_next_page = more->get_bool();
@@ -294,7 +303,7 @@ asio::awaitable<read_page> client::read(read_request req) {
 
 asio::awaitable<read_page> client::read_after(std::string type, std::vector<std::string> fields, json::object filters,
                                               std::int64_t after, std::int64_t up_to, std::size_t limit,
-                                              bool retired_only) {
+                                              bool retired_only, bool owned_arena) {
     read_request req;
     req.type = std::move(type);
     req.fields = std::move(fields);
@@ -303,6 +312,7 @@ asio::awaitable<read_page> client::read_after(std::string type, std::vector<std:
     req.page_size = limit;
     req.page = 1;
     req.retired_only = retired_only;
+    req.owned_arena = owned_arena;
     co_return co_await read(std::move(req));
 }
 

@@ -28,6 +28,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/array.hpp>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
 
 #include <chrono>
@@ -108,9 +109,17 @@ struct read_request {
     std::size_t page_size = 500;
     std::size_t page = 1;              // 1-based
     bool retired_only = false;         // return_only: "retired" instead of "active"
+    /// The page owns the buffer its entities are parsed into (read_page::arena), with no
+    /// reference count per value: parsing is cheaper and dropping the page frees the buffer
+    /// without visiting each value. The entities must then not be moved out of the page,
+    /// only read or copied. Without it, moved-out values keep a shared buffer alive.
+    bool owned_arena = false;
 };
 
 struct read_page {
+    /// With read_request::owned_arena: the buffer of `entities`, declared first so that it
+    /// outlives them.
+    std::unique_ptr<boost::json::monotonic_resource> arena;
     boost::json::array entities;
     bool has_next_page = false;
     /// When the request that succeeded left this process.
@@ -157,7 +166,8 @@ public:
     /// paging, rows retired meanwhile cannot make it skip others.
     boost::asio::awaitable<read_page> read_after(std::string type, std::vector<std::string> fields,
                                                  boost::json::object filters, std::int64_t after,
-                                                 std::int64_t up_to, std::size_t limit, bool retired_only);
+                                                 std::int64_t up_to, std::size_t limit, bool retired_only,
+                                                 bool owned_arena = false);
 
     /// `summarize`: summaries like [{"field": "id", "type": "count"}], grouping like
     /// [{"field": "id", "type": "hundreds", "direction": "asc"}] (may be empty).

@@ -812,7 +812,9 @@ struct engine::impl {
         auto [after, up_to] = rt.st.ranges[k];
         const std::size_t page_size = s.shotgun.page_size;
         for (;;) {
-            auto page = co_await sg.read_after(rt.cfg->type, rt.fields, rt.filters, after, up_to, page_size, false);
+            // Read in place and dropped whole: the page owns its buffer (see read_request).
+            auto page = co_await sg.read_after(rt.cfg->type, rt.fields, rt.filters, after, up_to, page_size, false,
+                                               /*owned_arena=*/true);
             for (const auto& e : page.entities) {
                 if (e.is_object()) co_await snapshot_writer.write(rt.cfg->type, e.get_object(), page.version, group);
             }

@@ -43,16 +43,22 @@ const std::vector<std::string>& entity_writer::targets(const std::string& type) 
     return it == targets_.end() ? none : it->second;
 }
 
-asio::awaitable<void> entity_writer::add(const std::string& type, const std::string& id, const std::string& source,
+asio::awaitable<void> entity_writer::add(const std::string& type, const std::string& id, std::string source,
                                          std::int64_t version, const std::shared_ptr<ack_group>& group, bool tombstone) {
     // Copy the targets: a rebuild may swap them while this coroutine waits for the indexer.
     const std::vector<std::string> indices = targets(type);
     if (group) ++group->entities;
-    for (const auto& index : indices) {
+    for (std::size_t i = 0; i < indices.size(); ++i) {
         elastic::bulk_op op;
-        op.index = index;
+        op.index = indices[i];
         op.id = id;
-        op.source = source;
+        // The last target takes the document itself: one index is the rule, two only
+        // while a rebuild runs.
+        if (i + 1 == indices.size()) {
+            op.source = std::move(source);
+        } else {
+            op.source = source;
+        }
         op.external_version = static_cast<std::uint64_t>(version);
         auto ctx = std::make_shared<op_context>();
         ctx->type = type;
@@ -68,14 +74,13 @@ asio::awaitable<void> entity_writer::write(const std::string& type, const json::
                                            std::shared_ptr<ack_group> group) {
     const json::value* id = entity.if_contains("id");
     if (!id || !id->is_number()) co_return;  // api3 always sends ids; nothing to key a document on
-    const std::string doc = entity_document(entity, version);
-    co_await add(type, std::to_string(id->to_number<std::int64_t>()), doc, version, group, false);
+    co_await add(type, std::to_string(id->to_number<std::int64_t>()), entity_document(entity, version), version, group,
+                 false);
 }
 
 asio::awaitable<void> entity_writer::tombstone(const std::string& type, std::int64_t id, std::int64_t version,
                                                std::shared_ptr<ack_group> group) {
-    const std::string doc = tombstone_document(type, id, version);
-    co_await add(type, std::to_string(id), doc, version, group, true);
+    co_await add(type, std::to_string(id), tombstone_document(type, id, version), version, group, true);
 }
 
 asio::awaitable<void> entity_writer::flush() { co_await indexer_.flush(); }

@@ -60,7 +60,7 @@ public:
     elastic::indexer_stats indexer_stats() const noexcept { return indexer_.stats(); }
 
 private:
-    boost::asio::awaitable<void> add(const std::string& type, const std::string& id, const std::string& source,
+    boost::asio::awaitable<void> add(const std::string& type, const std::string& id, std::string source,
                                      std::int64_t version, const std::shared_ptr<ack_group>& group, bool tombstone);
 
     struct op_context {

@@ -222,6 +222,18 @@ TEST_CASE("documents: the entity's fields plus the reserved metadata; tombstones
     // An empty object still makes valid JSON.
     CHECK(json::parse(entity_document(json::object{}, 1)).as_object().size() == 1);
 
+    // The metadata written as text is what serializing the object would give; a quote in
+    // updated_at stays escaped, a non-string one is null; read_at follows each version
+    // (it is made once per version, the entities of a page sharing theirs).
+    CHECK(entity_document(json::parse(R"({"id":1,"updated_at":"a\"b"})").as_object(), 1'000'000) ==
+          R"({"id":1,"updated_at":"a\"b","_sgcache":{"retired":false,"read_version":1000000,)"
+          R"("read_at":"1970-01-01T00:00:01.000000Z","updated_at":"a\"b"}})");
+    CHECK(entity_document(json::parse(R"({"id":1,"updated_at":5})").as_object(), 2'000'001) ==
+          R"({"id":1,"updated_at":5,"_sgcache":{"retired":false,"read_version":2000001,)"
+          R"("read_at":"1970-01-01T00:00:02.000001Z","updated_at":null}})");
+    CHECK(json::parse(entity_document(json::parse(R"({"id":2})").as_object(), 1'000'000))
+              .at(sgcache::config::meta_field).at("read_at").as_string() == "1970-01-01T00:00:01.000000Z");
+
     auto tomb = json::parse(tombstone_document("Shot", 7, 5)).as_object();
     CHECK(tomb.at("id").as_int64() == 7);
     CHECK(tomb.at(sgcache::config::meta_field).at("retired").as_bool());
