@@ -126,3 +126,48 @@ def test_schema_field_delete_retires_a_custom_field_and_logs_it(fake):
     # The other fields of Shot are untouched.
     shot = sg.find_one("Shot", [["sg_cut_in", "is", 1001]], ["code", "sg_cut_in"])
     assert shot["code"] and shot["sg_cut_in"] == 1001
+
+
+def test_schema_field_create_adds_a_field_and_a_deleted_name_comes_back_retyped(fake):
+    site = fake("--generate", "studio:300", "--seed", "5")
+    sg = site.sg()
+    last = sg.find_one("EventLogEntry", [], ["id"], order=[{"field_name": "id", "direction": "desc"}])
+    # The name comes from the display name; a clash gets a suffix.
+    assert sg.schema_field_create("Shot", "number", "Lens Count") == "sg_lens_count"
+    assert sg.schema_field_create("Shot", "text", "Lens Count") == "sg_lens_count_1"
+    field = sg.schema_field_read("Shot", "sg_lens_count")["sg_lens_count"]
+    assert field["data_type"]["value"] == "number"
+    assert field["name"]["value"] == "Lens Count"
+    assert sg.schema_read()["Shot"]["sg_lens_count_1"]["data_type"]["value"] == "text"
+    # Existing rows read it empty; it can be written, filtered and read back.
+    shot = sg.find_one("Shot", [], ["code", "sg_lens_count"])
+    assert shot["sg_lens_count"] is None
+    sg.update("Shot", shot["id"], {"sg_lens_count": 3})
+    assert sg.find("Shot", [["sg_lens_count", "is", 3]], ["id"]) == [{"type": "Shot", "id": shot["id"]}]
+    # A list keeps its valid values; a created shot gets the field too.
+    assert sg.schema_field_create("Asset", "list", "Rig Kind", {"valid_values": ["biped", "quad"]}) == "sg_rig_kind"
+    assert sg.schema_field_read("Asset", "sg_rig_kind")["sg_rig_kind"]["properties"]["valid_values"]["value"] == \
+        ["biped", "quad"]
+    created = sg.create("Shot", {"code": "new-with-field", "project": shot.get("project") or
+                                 sg.find_one("Project", [], ["id"]), "sg_lens_count": 2})
+    assert sg.find_one("Shot", [["id", "is", created["id"]]], ["sg_lens_count"])["sg_lens_count"] == 2
+    # A text field deleted then created again as a number: same name, new type, old values gone.
+    assert sg.find_one("Shot", [["sg_cut_order", "is_not", None]], ["sg_cut_order"]) is not None
+    sg.schema_field_delete("Shot", "sg_cut_order")
+    assert sg.schema_field_create("Shot", "text", "Cut Order") == "sg_cut_order"
+    assert sg.schema_field_read("Shot", "sg_cut_order")["sg_cut_order"]["data_type"]["value"] == "text"
+    assert sg.find("Shot", [["sg_cut_order", "is_not", None]], ["id"]) == []
+    rows = sg.find("EventLogEntry", [["id", "greater_than", last["id"]]], ["event_type", "meta"])
+    kinds = [(r["event_type"], r["meta"].get("field_entity_type"), r["meta"].get("field_name")) for r in rows
+             if r["event_type"].startswith("Shotgun_DisplayColumn_")]
+    assert kinds == [("Shotgun_DisplayColumn_New", "Shot", "sg_lens_count"),
+                     ("Shotgun_DisplayColumn_New", "Shot", "sg_lens_count_1"),
+                     ("Shotgun_DisplayColumn_New", "Asset", "sg_rig_kind"),
+                     ("Shotgun_DisplayColumn_Retirement", "Shot", "sg_cut_order"),
+                     ("Shotgun_DisplayColumn_New", "Shot", "sg_cut_order")]
+    # Refusals name the culprit and change nothing.
+    with pytest.raises(shotgun_api3.Fault, match="entity"):
+        sg.schema_field_create("Shot", "entity", "Hero")
+    with pytest.raises(shotgun_api3.Fault, match="NoSuchType"):
+        sg.schema_field_create("NoSuchType", "text", "X")
+    assert "sg_hero" not in sg.schema_field_read("Shot")

@@ -353,4 +353,76 @@ void schema::retire_field(std::string_view type, std::string_view field) {
     if (auto* t = read_.if_contains(type); t && t->is_object()) t->as_object().erase(field);
 }
 
+const field_def& schema::add_field(std::string_view type, std::string_view data_type_name,
+                                   std::string_view display_name, const std::vector<std::string>& valid_values) {
+    entity_def* def = nullptr;
+    for (auto& t : types_) {
+        if (t->name == type) def = t.get();
+    }
+    if (!def) throw std::invalid_argument("entity type '" + std::string(type) + "' doesn't exist.");
+    const data_type dt = parse_data_type(data_type_name);
+    switch (dt) {
+        case data_type::text:
+        case data_type::number:
+        case data_type::float_:
+        case data_type::checkbox:
+        case data_type::date:
+        case data_type::date_time:
+        case data_type::duration:
+        case data_type::percent:
+        case data_type::url:
+        case data_type::list: break;
+        default:
+            throw std::invalid_argument("data_type '" + std::string(data_type_name) +
+                                        "' cannot be created on this site (plain types and list only)");
+    }
+    std::string base = "sg_";
+    for (char c : display_name) {
+        const auto u = static_cast<unsigned char>(c);
+        base += std::isalnum(u) ? static_cast<char>(std::tolower(u)) : '_';
+    }
+    if (base == "sg_") throw std::invalid_argument("a new field needs a display name ('name' property)");
+    std::string name = base;
+    for (int n = 1; def->find(name); ++n) name = base + "_" + std::to_string(n);
+
+    field_def f;
+    f.name = name;
+    f.display_name = std::string(display_name);
+    f.entity_type = def->name;
+    f.type = dt;
+    f.valid_values = valid_values;
+    if (dt == data_type::checkbox) f.default_value = false;
+    f.index = def->fields.size();
+
+    // The schema_read() entry, wrapped as a site wraps every property.
+    auto wrapped = [](json::value v, bool editable) {
+        return json::object{{"value", std::move(v)}, {"editable", editable}};
+    };
+    json::object props;
+    props["default_value"] = wrapped(f.default_value, false);
+    props["summary_default"] = wrapped("none", true);
+    if (dt == data_type::list) {
+        json::array values;
+        for (const auto& v : valid_values) values.emplace_back(v);
+        props["valid_values"] = wrapped(std::move(values), true);
+    }
+    json::object fj;
+    fj["name"] = wrapped(json::string(display_name), true);
+    fj["description"] = wrapped("", true);
+    fj["entity_type"] = wrapped(json::string(def->name), false);
+    fj["data_type"] = wrapped(json::string(to_string(dt)), false);
+    fj["editable"] = wrapped(true, false);
+    fj["mandatory"] = wrapped(false, false);
+    fj["unique"] = wrapped(false, false);
+    fj["visible"] = wrapped(true, false);
+    fj["ui_value_displayable"] = wrapped(true, false);
+    fj["custom_metadata"] = wrapped("", true);
+    fj["properties"] = std::move(props);
+    if (auto* t = read_.if_contains(def->name); t && t->is_object()) t->as_object()[name] = std::move(fj);
+
+    def->by_name[name] = f.index;
+    def->fields.push_back(std::move(f));
+    return def->fields.back();
+}
+
 }  // namespace sgcache::fake_shotgun

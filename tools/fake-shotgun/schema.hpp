@@ -112,6 +112,18 @@ public:
     /// field is not a custom one (sg_*): a site refuses to delete built-in fields.
     void retire_field(std::string_view type, std::string_view field);
 
+    /// schema_field_create: a new custom field of a plain data type (text, number, float,
+    /// checkbox, date, date_time, duration, percent, url, list with the `valid_values`
+    /// property). Its name is "sg_" plus the display name in lower case, non-alphanumerics
+    /// as "_"; "_1", "_2", ... is appended when a field of that name exists. A deleted
+    /// field's name is free again (as once a site has purged it), which is how a field
+    /// comes back under its old name with another type. Returns the new field; the caller
+    /// gives every existing row a value for it (store::add_field). Throws
+    /// std::invalid_argument naming the culprit for an unknown type, an empty display
+    /// name or a data type this site cannot create.
+    const field_def& add_field(std::string_view type, std::string_view data_type, std::string_view display_name,
+                               const std::vector<std::string>& valid_values);
+
 private:
     void wire_back_references();
 

@@ -537,6 +537,25 @@ json::value site::call(std::string_view method, const json::value& auth, const j
         return payload.get_object();
     };
 
+    // A schema change's own EventLogEntry row: DisplayColumn is a table this site does not
+    // keep, so the row names the field in its meta instead of linking to it.
+    auto record_schema_event = [&](const char* event_type, const char* meta_type, std::string_view type,
+                                   std::string_view field, std::string description) {
+        event_context ec;
+        ec.user = who.user;
+        ec.sudo_actual_user = who.sudo_actual;
+        ec.session_uuid = who.session_uuid;
+        ec.now_s = qc.now_s;
+        ec.enabled = who.events && !knobs_.no_events;
+        event_writer ev(db_, ec);
+        json::object meta{{"type", meta_type}, {"entity_type", "DisplayColumn"}, {"field_entity_type", type},
+                          {"field_name", field}};
+        db_.begin();
+        ev.raw(event_type, nullptr, nullptr, nullptr, std::move(meta), std::move(description));
+        db_.commit();
+        if (ev.enabled()) ++events_written_;
+    };
+
     if (method == "read") return run_read(db_, object_payload(), qc);
     if (method == "summarize") return run_summarize(db_, object_payload(), qc);
     if (method == "schema_read" || method == "schema_entity_read" || method == "schema_field_read") {
@@ -554,23 +573,44 @@ json::value site::call(std::string_view method, const json::value& auth, const j
         } catch (const std::invalid_argument& e) {
             bad(method, e.what());
         }
-        // The site's own record of it: a DisplayColumn retirement (a table this site does
-        // not keep, so the row names the field in its meta instead of linking to it).
-        event_context ec;
-        ec.user = who.user;
-        ec.sudo_actual_user = who.sudo_actual;
-        ec.session_uuid = who.session_uuid;
-        ec.now_s = qc.now_s;
-        ec.enabled = who.events && !knobs_.no_events;
-        event_writer ev(db_, ec);
-        json::object meta{{"type", "entity_retirement"}, {"entity_type", "DisplayColumn"},
-                          {"field_entity_type", t->get_string()}, {"field_name", f->get_string()}};
-        db_.begin();
-        ev.raw("Shotgun_DisplayColumn_Retirement", nullptr, nullptr, nullptr, std::move(meta),
-               "Deleted field " + std::string(t->get_string()) + "." + std::string(f->get_string()));
-        db_.commit();
-        if (ev.enabled()) ++events_written_;
+        record_schema_event("Shotgun_DisplayColumn_Retirement", "entity_retirement", t->get_string(), f->get_string(),
+                            "Deleted field " + std::string(t->get_string()) + "." + std::string(f->get_string()));
         return true;
+    }
+    if (method == "schema_field_create") {
+        // {"type", "data_type", "properties": [{"property_name": "name", "value": ...}, ...]}
+        const auto& p = object_payload();
+        const auto* t = p.if_contains("type");
+        const auto* dt = p.if_contains("data_type");
+        const auto* props = p.if_contains("properties");
+        if (!t || !t->is_string() || !dt || !dt->is_string() || (props && !props->is_array())) {
+            bad(method, "needs an entity 'type', a 'data_type' and a 'properties' list, got " + brief(payload));
+        }
+        std::string display;
+        std::vector<std::string> valid_values;
+        if (props) {
+            for (const auto& pv : props->get_array()) {
+                const auto* po = pv.if_object();
+                const auto* pn = po ? po->if_contains("property_name") : nullptr;
+                const auto* val = po ? po->if_contains("value") : nullptr;
+                if (!pn || !pn->is_string() || !val) bad(method, "a property is not {property_name, value}: " + brief(pv));
+                if (pn->get_string() == "name" && val->is_string()) display = val->get_string();
+                if (pn->get_string() == "valid_values" && val->is_array()) {
+                    for (const auto& v : val->get_array()) {
+                        if (v.is_string()) valid_values.emplace_back(v.get_string());
+                    }
+                }
+            }
+        }
+        std::string name;
+        try {
+            name = db_.add_field(t->get_string(), dt->get_string(), display, valid_values).name;
+        } catch (const std::invalid_argument& e) {
+            bad(method, e.what());
+        }
+        record_schema_event("Shotgun_DisplayColumn_New", "new_entity", t->get_string(), name,
+                            "Created field " + std::string(t->get_string()) + "." + name);
+        return json::string(name);
     }
     if (method == "get_session_token") {
         std::string token = random_token(rng_, 32);

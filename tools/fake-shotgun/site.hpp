@@ -1,7 +1,7 @@
 // The fake Shotgun site's api3 logic: the JSON-RPC envelope, authentication, and the methods
 // info, read, summarize, create, update, delete, revive, batch, schema_read,
-// schema_entity_read, schema_field_read, schema_field_delete and get_session_token, with EventLogEntry rows for
-// every write. Plain C++ over a store; the HTTP side (tools/fake-shotgun/main.cpp) only
+// schema_entity_read, schema_field_read, schema_field_create, schema_field_delete and
+// get_session_token, with EventLogEntry rows for every write. Plain C++ over a store; the HTTP side (tools/fake-shotgun/main.cpp) only
 // moves bytes in and out of handle(). No I/O, no Asio.
 //
 // Threading: single-threaded; one call at a time.

@@ -61,6 +61,18 @@ const row* store::find_live(std::string_view type, std::int64_t id) const noexce
     return r && !r->retired ? r : nullptr;
 }
 
+const field_def& store::add_field(std::string_view type, std::string_view data_type, std::string_view display_name,
+                                  const std::vector<std::string>& valid_values) {
+    const field_def& f = schema_->add_field(type, data_type, display_name, valid_values);
+    if (table* t = find_table(type)) {
+        for (auto& r : t->rows_) {
+            r.values.resize(f.index + 1);
+            r.values[f.index] = f.default_value.is_null() ? empty_value(f) : f.default_value;
+        }
+    }
+    return f;
+}
+
 row& store::insert(table& t) {
     row r;
     r.id = t.next_id_++;

@@ -74,6 +74,10 @@ public:
     const table* find_table(std::string_view type) const noexcept;
     row* find(std::string_view type, std::int64_t id) noexcept;
     const row* find(std::string_view type, std::int64_t id) const noexcept;
+    /// schema::add_field, then every row of the type (retired ones too) gets the new
+    /// field's empty value, as rows inserted later do. Throws what add_field throws.
+    const field_def& add_field(std::string_view type, std::string_view data_type, std::string_view display_name,
+                               const std::vector<std::string>& valid_values);
     /// An existing, non-retired row.
     const row* find_live(std::string_view type, std::int64_t id) const noexcept;
 
