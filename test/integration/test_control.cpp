@@ -57,6 +57,17 @@ json::object ask_json(const std::string& endpoint, const std::string& body) {
     return json::parse(reply).as_object();
 }
 
+// One type's entry of `status`; empty when the server did not answer within half a second.
+json::object type_status(const std::string& endpoint, std::string_view type) {
+    const auto reply = ask(endpoint, R"({"command":"status"})", 500ms);
+    if (reply.empty()) return {};
+    const json::value st = json::parse(reply);
+    for (const auto& tv : st.at("types").as_array()) {
+        if (tv.at("type").as_string() == type) return tv.as_object();
+    }
+    return {};
+}
+
 int run_cli(const std::vector<std::string>& args, std::string& out) {
     std::string cmd = test::sgcache_binary();
     for (const auto& a : args) cmd += " '" + a + "'";
@@ -379,14 +390,8 @@ TEST_CASE("control: a cached field deleted on the site while following is notice
                                    true));
     const std::string shot_yaml = (env.dir / "entityConfig" / "Shot.yaml").string();
     auto shot_warnings = [&] {
-        const auto reply = ask(env.endpoint, R"({"command":"status"})", 500ms);
-        if (reply.empty()) return std::string();
-        const json::value st = json::parse(reply);
-        for (const auto& tv : st.at("types").as_array()) {
-            const auto& t = tv.as_object();
-            if (t.at("type").as_string() == "Shot" && t.contains("warnings")) return json::serialize(t.at("warnings"));
-        }
-        return std::string();
+        const auto t = type_status(env.endpoint, "Shot");
+        return t.contains("warnings") ? json::serialize(t.at("warnings")) : std::string();
     };
     // The site's event for it makes the server read the schema again and say what to do.
     REQUIRE_MESSAGE(eventually([&] {
@@ -438,15 +443,7 @@ TEST_CASE("control: a cached field retyped on the site while following: status n
                               true));
     REQUIRE(created == json::value("sg_cut_order"));
     const std::string shot_yaml = (env.dir / "entityConfig" / "Shot.yaml").string();
-    auto shot_status = [&] {
-        const auto reply = ask(env.endpoint, R"({"command":"status"})", 500ms);
-        if (reply.empty()) return json::object();
-        const json::value st = json::parse(reply);
-        for (const auto& tv : st.at("types").as_array()) {
-            if (tv.at("type").as_string() == "Shot") return tv.as_object();
-        }
-        return json::object();
-    };
+    auto shot_status = [&] { return type_status(env.endpoint, "Shot"); };
     REQUIRE_MESSAGE(eventually([&] {
                         const auto t = shot_status();
                         return t.contains("warnings") &&

@@ -539,15 +539,19 @@ json::value site::call(std::string_view method, const json::value& auth, const j
 
     // A schema change's own EventLogEntry row: DisplayColumn is a table this site does not
     // keep, so the row names the field in its meta instead of linking to it.
-    auto record_schema_event = [&](const char* event_type, const char* meta_type, std::string_view type,
-                                   std::string_view field, std::string description) {
+    // Who and when, for the EventLogEntry rows of this call.
+    auto event_context_of_call = [&] {
         event_context ec;
         ec.user = who.user;
         ec.sudo_actual_user = who.sudo_actual;
         ec.session_uuid = who.session_uuid;
         ec.now_s = qc.now_s;
         ec.enabled = who.events && !knobs_.no_events;
-        event_writer ev(db_, ec);
+        return ec;
+    };
+    auto record_schema_event = [&](const char* event_type, const char* meta_type, std::string_view type,
+                                   std::string_view field, std::string description) {
+        event_writer ev(db_, event_context_of_call());
         json::object meta{{"type", meta_type}, {"entity_type", "DisplayColumn"}, {"field_entity_type", type},
                           {"field_name", field}};
         db_.begin();
@@ -632,12 +636,7 @@ json::value site::call(std::string_view method, const json::value& auth, const j
     if (method != "batch") object_payload();
 
     // One transaction per API call: a failure anywhere leaves neither data nor events.
-    event_context ec;
-    ec.user = who.user;
-    ec.sudo_actual_user = who.sudo_actual;
-    ec.session_uuid = who.session_uuid;
-    ec.now_s = qc.now_s;
-    ec.enabled = who.events && !knobs_.no_events;
+    event_context ec = event_context_of_call();
     std::uniform_real_distribution<double> coin(0.0, 1.0);
     if (knobs_.event_delay_probability > 0 && coin(rng_) < knobs_.event_delay_probability) {
         ec.visible_at_ms = now_ms + std::max<std::int64_t>(1, knobs_.event_delay_ms);
