@@ -72,7 +72,14 @@ asio::awaitable<void> entity_writer::add(const std::string& type, const std::str
 
 asio::awaitable<void> entity_writer::write(const std::string& type, const json::object& entity, std::int64_t version,
                                            std::shared_ptr<ack_group> group) {
-    const json::value* id = entity.if_contains("id");
+    // api3 puts "type" and "id" first in each entity: look there before hashing the key
+    // (the lookup by hash was 3 % of a full download's CPU, the object's table cold).
+    const json::value* id = nullptr;
+    std::size_t looked = 0;
+    for (auto it = entity.begin(); it != entity.end() && looked < 2; ++it, ++looked) {
+        if (it->key() == "id") id = &it->value();
+    }
+    if (!id) id = entity.if_contains("id");
     if (!id || !id->is_number()) co_return;  // api3 always sends ids; nothing to key a document on
     co_await add(type, std::to_string(id->to_number<std::int64_t>()), entity_document(entity, version), version, group,
                  false);
