@@ -121,6 +121,35 @@ std::vector<std::string> strings_of(const json::value* v) {
 }
 
 // "CustomEntity01" -> "Custom Entity01", "PublishedFile" -> "Published File".
+// A field_def from its schema_read() entry (index and back references left to the caller).
+// Throws std::invalid_argument naming the field when it has no data_type.
+field_def field_from_json(const std::string& type, const std::string& fname, const json::object& fo) {
+    field_def f;
+    f.name = fname;
+    f.entity_type = type;
+    const auto* dt = unwrap(fo, "data_type");
+    if (!dt || !dt->is_string()) {
+        throw std::invalid_argument("schema: " + type + "." + fname + " has no data_type");
+    }
+    f.type = parse_data_type(dt->as_string());
+    f.display_name = string_or(unwrap(fo, "name"), fname);
+    f.editable = bool_or(unwrap(fo, "editable"), true);
+    f.mandatory = bool_or(unwrap(fo, "mandatory"), false);
+    f.unique = bool_or(unwrap(fo, "unique"), false);
+    if (const auto* props = fo.if_contains("properties"); props && props->is_object()) {
+        const auto& po = props->as_object();
+        f.valid_types = strings_of(unwrap(po, "valid_types"));
+        f.valid_values = strings_of(unwrap(po, "valid_values"));
+        if (const auto* dv = unwrap(po, "default_value")) f.default_value = *dv;
+    }
+    // Some old schemas default checkboxes to 0/1; a checkbox reads as a bool.
+    if (f.type == data_type::checkbox) {
+        if (f.default_value.is_int64()) f.default_value = f.default_value.as_int64() != 0;
+        if (!f.default_value.is_bool()) f.default_value = false;
+    }
+    return f;
+}
+
 std::string spaced(std::string_view type) {
     std::string out;
     for (std::size_t i = 0; i < type.size(); ++i) {
@@ -184,29 +213,7 @@ schema::schema(const json::value& schema_read, const json::value& entity_read) {
             std::string fname(field_key);
             const auto* fo = fv.if_object();
             if (!fo) throw std::invalid_argument("schema: " + type + "." + fname + " is not an object");
-            field_def f;
-            f.name = fname;
-            f.entity_type = type;
-            const auto* dt = unwrap(*fo, "data_type");
-            if (!dt || !dt->is_string()) {
-                throw std::invalid_argument("schema: " + type + "." + fname + " has no data_type");
-            }
-            f.type = parse_data_type(dt->as_string());
-            f.display_name = string_or(unwrap(*fo, "name"), fname);
-            f.editable = bool_or(unwrap(*fo, "editable"), true);
-            f.mandatory = bool_or(unwrap(*fo, "mandatory"), false);
-            f.unique = bool_or(unwrap(*fo, "unique"), false);
-            if (const auto* props = fo->if_contains("properties"); props && props->is_object()) {
-                const auto& po = props->as_object();
-                f.valid_types = strings_of(unwrap(po, "valid_types"));
-                f.valid_values = strings_of(unwrap(po, "valid_values"));
-                if (const auto* dv = unwrap(po, "default_value")) f.default_value = *dv;
-            }
-            // Some old schemas default checkboxes to 0/1; a checkbox reads as a bool.
-            if (f.type == data_type::checkbox) {
-                if (f.default_value.is_int64()) f.default_value = f.default_value.as_int64() != 0;
-                if (!f.default_value.is_bool()) f.default_value = false;
-            }
+            field_def f = field_from_json(type, fname, *fo);
             f.index = def->fields.size();
             def->by_name.emplace(fname, f.index);
             def->fields.push_back(std::move(f));
@@ -335,12 +342,15 @@ const json::object* schema::field_json(std::string_view type, std::string_view f
     return f && f->is_object() ? &f->as_object() : nullptr;
 }
 
+entity_def* schema::changeable(std::string_view type) {
+    // by_name_ holds the same entity_defs as types_, through pointers to non-const.
+    auto it = by_name_.find(type);
+    if (it == by_name_.end()) throw std::invalid_argument("entity type '" + std::string(type) + "' doesn't exist.");
+    return it->second;
+}
+
 void schema::retire_field(std::string_view type, std::string_view field) {
-    entity_def* def = nullptr;
-    for (auto& t : types_) {
-        if (t->name == type) def = t.get();
-    }
-    if (!def) throw std::invalid_argument("entity type '" + std::string(type) + "' doesn't exist.");
+    entity_def* def = changeable(type);
     auto it = def->by_name.find(field);
     if (it == def->by_name.end()) {
         throw std::invalid_argument(std::string(type) + "." + std::string(field) + " doesn't exist.");
@@ -355,11 +365,7 @@ void schema::retire_field(std::string_view type, std::string_view field) {
 
 const field_def& schema::add_field(std::string_view type, std::string_view data_type_name,
                                    std::string_view display_name, const std::vector<std::string>& valid_values) {
-    entity_def* def = nullptr;
-    for (auto& t : types_) {
-        if (t->name == type) def = t.get();
-    }
-    if (!def) throw std::invalid_argument("entity type '" + std::string(type) + "' doesn't exist.");
+    entity_def* def = changeable(type);
     const data_type dt = parse_data_type(data_type_name);
     switch (dt) {
         case data_type::text:
@@ -385,21 +391,12 @@ const field_def& schema::add_field(std::string_view type, std::string_view data_
     std::string name = base;
     for (int n = 1; def->find(name); ++n) name = base + "_" + std::to_string(n);
 
-    field_def f;
-    f.name = name;
-    f.display_name = std::string(display_name);
-    f.entity_type = def->name;
-    f.type = dt;
-    f.valid_values = valid_values;
-    if (dt == data_type::checkbox) f.default_value = false;
-    f.index = def->fields.size();
-
     // The schema_read() entry, wrapped as a site wraps every property.
     auto wrapped = [](json::value v, bool editable) {
         return json::object{{"value", std::move(v)}, {"editable", editable}};
     };
     json::object props;
-    props["default_value"] = wrapped(f.default_value, false);
+    props["default_value"] = wrapped(dt == data_type::checkbox ? json::value(false) : json::value(nullptr), false);
     props["summary_default"] = wrapped("none", true);
     if (dt == data_type::list) {
         json::array values;
@@ -418,6 +415,9 @@ const field_def& schema::add_field(std::string_view type, std::string_view data_
     fj["ui_value_displayable"] = wrapped(true, false);
     fj["custom_metadata"] = wrapped("", true);
     fj["properties"] = std::move(props);
+    // The field as the site reports it is the one it keeps: derived from that entry.
+    field_def f = field_from_json(def->name, name, fj);
+    f.index = def->fields.size();
     if (auto* t = read_.if_contains(def->name); t && t->is_object()) t->as_object()[name] = std::move(fj);
 
     def->by_name[name] = f.index;

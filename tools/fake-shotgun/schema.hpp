@@ -126,6 +126,8 @@ public:
 
 private:
     void wire_back_references();
+    /// The type a schema write changes; throws std::invalid_argument when there is none.
+    entity_def* changeable(std::string_view type);
 
     std::vector<std::unique_ptr<entity_def>> types_;
     std::map<std::string, entity_def*, std::less<>> by_name_;

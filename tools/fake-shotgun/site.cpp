@@ -537,8 +537,6 @@ json::value site::call(std::string_view method, const json::value& auth, const j
         return payload.get_object();
     };
 
-    // A schema change's own EventLogEntry row: DisplayColumn is a table this site does not
-    // keep, so the row names the field in its meta instead of linking to it.
     // Who and when, for the EventLogEntry rows of this call.
     auto event_context_of_call = [&] {
         event_context ec;
@@ -549,6 +547,8 @@ json::value site::call(std::string_view method, const json::value& auth, const j
         ec.enabled = who.events && !knobs_.no_events;
         return ec;
     };
+    // A schema change's own EventLogEntry row: DisplayColumn is a table this site does not
+    // keep, so the row names the field in its meta instead of linking to it.
     auto record_schema_event = [&](const char* event_type, const char* meta_type, std::string_view type,
                                    std::string_view field, std::string description) {
         event_writer ev(db_, event_context_of_call());

@@ -16,6 +16,10 @@ json::value empty_value(const field_def& f) {
     }
 }
 
+json::value initial_value(const field_def& f) {
+    return f.default_value.is_null() ? empty_value(f) : f.default_value;
+}
+
 std::size_t table::lower_bound(std::int64_t id) const noexcept {
     auto it = std::lower_bound(rows_.begin(), rows_.end(), id,
                                [](const row& r, std::int64_t v) { return r.id < v; });
@@ -67,7 +71,7 @@ const field_def& store::add_field(std::string_view type, std::string_view data_t
     if (table* t = find_table(type)) {
         for (auto& r : t->rows_) {
             r.values.resize(f.index + 1);
-            r.values[f.index] = f.default_value.is_null() ? empty_value(f) : f.default_value;
+            r.values[f.index] = initial_value(f);
         }
     }
     return f;
@@ -79,7 +83,7 @@ row& store::insert(table& t) {
     const auto& fields = t.def().fields;
     r.values.reserve(fields.size());
     for (const auto& f : fields) {
-        r.values.push_back(f.default_value.is_null() ? empty_value(f) : f.default_value);
+        r.values.push_back(initial_value(f));
     }
     if (auto* idf = t.def().find("id")) r.values[idf->index] = r.id;
     t.rows_.push_back(std::move(r));

@@ -134,5 +134,8 @@ private:
 
 /// A field's empty value: null, or [] for multi_entity and tag_list, false for checkbox.
 json::value empty_value(const field_def& f);
+/// What a new row (or a new field, in every existing row) holds: the schema default, else
+/// empty_value.
+json::value initial_value(const field_def& f);
 
 }  // namespace sgcache::fake_shotgun
