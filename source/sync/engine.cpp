@@ -465,6 +465,7 @@ struct engine::impl {
                 if (f.data_type == "entity" || f.data_type == "multi_entity" || f.data_type == "addressing") links.push_back(&f);
             }
             if (links.empty()) continue;
+            // targets() is a copy: a rebuild may replace the list during these co_awaits.
             for (const auto& index : follower_writer.targets(name)) {
                 co_await es.refresh(index);  // see documents written a moment ago
                 for (std::size_t b = 0; b < list.size(); b += 20) {

@@ -37,15 +37,14 @@ void entity_writer::set_targets(const std::string& type, std::vector<std::string
     targets_[type] = std::move(indices);
 }
 
-const std::vector<std::string>& entity_writer::targets(const std::string& type) const {
-    static const std::vector<std::string> none;
+std::vector<std::string> entity_writer::targets(const std::string& type) const {
     auto it = targets_.find(type);
-    return it == targets_.end() ? none : it->second;
+    return it == targets_.end() ? std::vector<std::string>{} : it->second;
 }
 
 asio::awaitable<void> entity_writer::add(const std::string& type, const std::string& id, std::string source,
                                          std::int64_t version, const std::shared_ptr<ack_group>& group, bool tombstone) {
-    // Copy the targets: a rebuild may swap them while this coroutine waits for the indexer.
+    // A copy (see targets()): a rebuild may swap them while this coroutine waits for the indexer.
     const std::vector<std::string> indices = targets(type);
     if (group) ++group->entities;
     for (std::size_t i = 0; i < indices.size(); ++i) {

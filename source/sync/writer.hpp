@@ -44,7 +44,9 @@ public:
 
     /// The indices documents of `type` go to from now on.
     void set_targets(const std::string& type, std::vector<std::string> indices);
-    const std::vector<std::string>& targets(const std::string& type) const;
+    /// A copy, not a reference: a rebuild starting or ending replaces the list, and a caller
+    /// that loops over it across a co_await would read a freed vector.
+    std::vector<std::string> targets(const std::string& type) const;
 
     /// Queues the document of an entity as read (fields + type + id) with its read version.
     boost::asio::awaitable<void> write(const std::string& type, const boost::json::object& entity, std::int64_t version,

@@ -169,7 +169,9 @@ TEST_CASE("control: a rebuild under a steady workload never shows readers fewer 
     const bool swapped = eventually(
         [&] {
             lowest = std::min<std::uint64_t>(lowest, run_coro(env.ioc, env.es->count(task_live)));
-            auto st = ask_json(env.endpoint, R"({"command":"status"})");
+            const auto reply = ask(env.endpoint, R"({"command":"status"})");
+            REQUIRE_MESSAGE(!reply.empty(), "no reply to status; running=" << serve->running() << "\n" << serve->log());
+            auto st = json::parse(reply).as_object();
             for (const auto& t : st.at("types").as_array()) {
                 if (t.at("type").as_string() == "Task" && t.at("state").as_string() == "building") saw_building = true;
             }
