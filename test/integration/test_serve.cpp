@@ -261,3 +261,49 @@ TEST_CASE("serve: links to entities of types that are not cached stay current") 
     env.converge(60s, serve.get());
     serve->stop(SIGTERM, 10s);
 }
+
+TEST_CASE("serve: links to a revived entity come back, in fields without a back-reference too") {
+    // Version.entity -> Sequence and Task.task_assignees -> HumanUser have no field on the
+    // other side: when the Sequence or the user comes back, nothing on the site names the
+    // Version or the Task, yet both links read as before again.
+    sync_env env({"--generate", "studio:800", "--seed", "25"}, {"Sequence", "Shot", "Version", "Task"}, "");
+    auto serve = env.serve();
+    env.converge(60s, serve.get());
+    auto first = [&](const std::string& type) {
+        shotgun::read_request req;
+        req.type = type;
+        req.fields = {"id"};
+        req.page_size = 1;
+        auto page = run_coro(env.ioc, env.sg->read(req));
+        REQUIRE(!page.entities.empty());
+        return page.entities[0].at("id").to_number<std::int64_t>();
+    };
+    const json::object project{{"type", "Project"}, {"id", first("Project")}};
+    const std::int64_t sequence = env.create("Sequence", json::object{{"code", "SQ_REVIVED"}, {"project", project}});
+    const std::int64_t user = env.create("HumanUser", json::object{{"login", "revived.user"}, {"firstname", "Re"},
+                                                                   {"lastname", "Vived"}});
+    const json::object seq_link{{"type", "Sequence"}, {"id", sequence}};
+    const json::object user_link{{"type", "HumanUser"}, {"id", user}};
+    const std::int64_t version = first("Version"), shot = first("Shot"), task = first("Task");
+    env.update("Version", version, json::object{{"entity", seq_link}});
+    env.update("Shot", shot, json::object{{"sg_sequence", seq_link}});
+    env.update("Task", task, json::object{{"task_assignees", json::array{user_link}}});
+    env.converge(30s, serve.get());
+
+    env.site_call("delete", json::object{{"type", "Sequence"}, {"id", sequence}});
+    env.site_call("delete", json::object{{"type", "HumanUser"}, {"id", user}});
+    env.converge(30s, serve.get());  // the links read as gone, in the cache too
+
+    env.site_call("revive", json::object{{"type", "Sequence"}, {"id", sequence}});
+    env.site_call("revive", json::object{{"type", "HumanUser"}, {"id", user}});
+    env.converge(30s, serve.get());
+    // The check above compares every field; name the two links too, so a failure says which.
+    auto doc = [&](const std::string& type, std::int64_t id) {
+        auto d = run_coro(env.ioc, env.es->get(env.active_index(type), std::to_string(id)));
+        REQUIRE(d);
+        return d->source;
+    };
+    CHECK(doc("Version", version).at("entity").at("id").to_number<std::int64_t>() == sequence);
+    CHECK(doc("Task", task).at("task_assignees").as_array().size() == 1);
+    serve->stop(SIGTERM, 10s);
+}

@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/json/parse.hpp>
 
 #include <fstream>
 #include <sstream>
@@ -37,6 +38,8 @@ sync_env::sync_env(std::vector<std::string> site_args, const std::vector<std::st
     sc.auth = {"sgcache", reader_key, ""};
     sc.retry = {10, 100ms, 1000ms};
     sg = std::make_unique<shotgun::client>(ioc.get_executor(), sc);
+    sc.auth = {"writer", writer_key, ""};
+    writer = std::make_unique<shotgun::client>(ioc.get_executor(), sc);
     elastic::client_config ec;
     ec.hosts = {es_url};
     ec.retry = {20, 200ms, 2000ms};
@@ -106,6 +109,35 @@ json::object sync_env::state_doc(const std::string& id) {
 }
 
 void sync_env::set_faults(const std::string& body) { admin_post(*site, ioc, "/_admin/faults", body); }
+
+json::value sync_env::site_call(const std::string& method, json::object payload) {
+    return run_coro(ioc, writer->call(method, json::value(std::move(payload)), true));
+}
+
+std::int64_t sync_env::create(const std::string& type, const json::object& fields) {
+    json::array list;
+    for (const auto& [k, v] : fields) list.push_back(json::object{{"field_name", k}, {"value", v}});
+    auto r = site_call("create", json::object{{"type", type}, {"fields", std::move(list)}});
+    return r.at("id").to_number<std::int64_t>();
+}
+
+void sync_env::update(const std::string& type, std::int64_t id, const json::object& fields) {
+    json::array list;
+    for (const auto& [k, v] : fields) list.push_back(json::object{{"field_name", k}, {"value", v}});
+    site_call("update", json::object{{"type", type}, {"id", id}, {"fields", std::move(list)}});
+}
+
+json::object sync_env::site_stats() {
+    http::client admin(ioc.get_executor(), http::parse_endpoint(site->url()));
+    http::request req;
+    req.target = "/_admin/stats";
+    auto res = run_coro(ioc, admin.send(req));
+    REQUIRE(res.has_value());
+    REQUIRE(res->status == 200);
+    return json::parse(res->body).as_object();
+}
+
+void sync_env::release_held() { admin_post(*site, ioc, "/_admin/release", "{}"); }
 
 void sync_env::reset_faults() { admin_post(*site, ioc, "/_admin/faults/reset", "{}"); }
 

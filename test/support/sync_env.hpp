@@ -34,7 +34,8 @@ struct sync_env {
     std::string es_url;
     std::unique_ptr<fake_site> site;
     boost::asio::io_context ioc;
-    std::unique_ptr<shotgun::client> sg;
+    std::unique_ptr<shotgun::client> sg;      // the sgcache script: reads
+    std::unique_ptr<shotgun::client> writer;  // the writer script: test writes make events
     std::unique_ptr<elastic::client> es;
     std::vector<config::entity_config> configs;
     std::filesystem::path config_file;
@@ -54,6 +55,16 @@ struct sync_env {
     void converge(std::chrono::seconds limit, const child_process* serve = nullptr);
     std::string active_index(const std::string& type);
     boost::json::object state_doc(const std::string& id);
+    /// An api3 call as the writer script ("create", "update", "delete", "revive"); its result.
+    boost::json::value site_call(const std::string& method, boost::json::object payload);
+    /// `create` of one entity with the given field values; its id.
+    std::int64_t create(const std::string& type, const boost::json::object& fields);
+    /// `update` of one entity's fields.
+    void update(const std::string& type, std::int64_t id, const boost::json::object& fields);
+    /// GET /_admin/stats of the fake site.
+    boost::json::object site_stats();
+    /// POST /_admin/release: the answers the `hold` fault held back go out.
+    void release_held();
     /// POST /_admin/faults on the fake site.
     void set_faults(const std::string& json);
     /// Back to a site without faults (POST /_admin/faults/reset).

@@ -71,11 +71,13 @@ json::object to_json(const fault_config& c) {
     o["reset"] = c.reset;
     o["stall"] = c.stall;
     o["stall_ms"] = c.stall_ms;
-    json::array fn, m;
+    json::array fn, m, h;
     for (const auto& s : c.fail_next) fn.emplace_back(s);
     for (const auto& s : c.methods) m.emplace_back(s);
+    for (const auto& s : c.hold) h.emplace_back(s);
     o["fail_next"] = std::move(fn);
     o["methods"] = std::move(m);
+    o["hold"] = std::move(h);
     o["max_entities_per_page"] = c.knobs.max_entities_per_page;
     o["no_events"] = c.knobs.no_events;
     o["event_delay_probability"] = c.knobs.event_delay_probability;
@@ -102,6 +104,7 @@ void apply_json(fault_config& c, const json::value& update) {
         else if (key == "stall_ms") next.stall_ms = non_negative(v, key);
         else if (key == "fail_next") next.fail_next = strings(v, key, &fail_kinds);
         else if (key == "methods") next.methods = strings(v, key, nullptr);
+        else if (key == "hold") next.hold = strings(v, key, nullptr);
         else if (key == "max_entities_per_page") {
             next.knobs.max_entities_per_page = non_negative(v, key);
             if (next.knobs.max_entities_per_page < 1) {
@@ -141,9 +144,19 @@ void apply_setting(fault_config& c, std::string_view kv) {
             v = json::array{v};
         }
     }
+    // One substring to hold on: --fault 'hold=["\"type\":\"Shot\"", "desc"]' gives several.
+    if (key == "hold" && v.is_string()) v = json::array{v};
     json::object o;
     o[key] = std::move(v);
     apply_json(c, o);
+}
+
+bool held(const fault_config& c, std::string_view body) {
+    if (c.hold.empty()) return false;
+    for (const auto& part : c.hold) {
+        if (body.find(part) == std::string_view::npos) return false;
+    }
+    return true;
 }
 
 fault_decision decide(fault_config& c, std::mt19937_64& rng, std::string_view method) {

@@ -15,6 +15,11 @@
 //   fail_next                    list of "502" "503" "504" "429" "500" "reset" "stall"
 //                                "close": the next matching requests fail that way, in order
 //   methods                      api3 method names the faults apply to; [] means all
+//   hold                         substrings: an api3 request whose body contains every one
+//                                of them is executed at once, but its answer is held back
+//                                until POST /_admin/release ([] holds nothing). Tests use
+//                                it to keep a client inside a window on purpose, then let
+//                                it go; independent of `methods`
 //   max_entities_per_page        info.api_max_entities_per_page and the read page clamp
 //   no_events                    writes produce no EventLogEntry rows
 //   event_delay_probability, event_delay_ms
@@ -45,6 +50,7 @@ struct fault_config {
     std::int64_t stall_ms = 30'000;
     std::vector<std::string> fail_next;
     std::vector<std::string> methods;
+    std::vector<std::string> hold;
     site_knobs knobs;
 };
 
@@ -59,6 +65,9 @@ void apply_json(fault_config& c, const json::value& update);
 /// Applies one "key=value" setting from the command line (value parsed as JSON, or as a
 /// string when it is not JSON). Throws std::invalid_argument like apply_json.
 void apply_setting(fault_config& c, std::string_view key_equals_value);
+
+/// True when `hold` is not empty and `body` contains every one of its substrings.
+bool held(const fault_config& c, std::string_view body);
 
 /// What to do with one api3 request.
 struct fault_decision {

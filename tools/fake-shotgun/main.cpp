@@ -15,7 +15,11 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
 #include <zlib.h>
@@ -66,7 +70,7 @@ options:
   --tls-key FILE            PEM private key
   --fault KEY=VALUE         set a fault at start; repeatable (keys as for /_admin/faults:
                             latency_ms, jitter_ms, http_502, http_503, http_504, http_429,
-                            retry_after_s, reset, stall, stall_ms, fail_next, methods,
+                            retry_after_s, reset, stall, stall_ms, fail_next, methods, hold,
                             max_entities_per_page, no_events, event_delay_probability,
                             event_delay_ms, event_drop_probability)
   --faults JSON             the same as one JSON object
@@ -87,6 +91,7 @@ admin endpoint (same port, no authentication - a local test tool):
   GET  /_admin/stats          api3 requests by method and by HTTP status, entity counts
   POST /_admin/stats/reset    zero the request counters
   POST /_admin/events/commit  make every delayed (uncommitted) event readable now
+  POST /_admin/release        send every answer the hold fault is holding back
   GET  /_admin/health         "ok"
 )";
 
@@ -327,6 +332,16 @@ struct app {
     std::uint64_t faults_answered = 0;   // api3 fault bodies (HTTP 200)
     std::uint64_t injected = 0;          // injected HTTP errors, resets, stalls
     std::uint64_t bytes_out = 0;
+
+    // Answers held back by the `hold` fault wait on this timer (it never expires);
+    // POST /_admin/release cancels it and puts a fresh one in its place.
+    std::shared_ptr<asio::steady_timer> hold_gate;
+    std::uint64_t held_now = 0, held_total = 0;
+
+    void release_held() {
+        if (hold_gate) hold_gate->cancel();
+        hold_gate.reset();
+    }
 };
 
 http::reply text_reply(unsigned status, std::string body, std::string_view type = "text/plain; charset=utf-8") {
@@ -363,6 +378,8 @@ json::object stats_json(const app& a) {
         o["active_connections"] = s.active_connections;
         o["http_requests"] = s.requests;
     }
+    o["held"] = a.held_now;
+    o["held_total"] = a.held_total;
     return o;
 }
 
@@ -394,6 +411,11 @@ http::reply admin(app& a, const http::request& req, std::string_view path) {
         a.by_method.clear();
         a.by_status.clear();
         return json_reply(200, stats_json(a));
+    }
+    if (path == "/_admin/release" && post) {
+        const auto n = a.held_now;
+        a.release_held();
+        return json_reply(200, json::object{{"released", n}});
     }
     if (path == "/_admin/events/commit" && post) {
         std::uint64_t n = 0;
@@ -464,7 +486,21 @@ asio::awaitable<http::reply> handle(app& a, const http::request& req) {
     std::string_view path = target.substr(0, target.find('?'));
     if (path.size() >= 10 && path.substr(path.size() - 10) == "/api3/json") {
         if (req.method != http::verb::post) co_return text_reply(405, "api3 takes POST\n");
-        co_return api3(a, req);
+        const bool hold = fs::held(a.opts.faults, req.body);
+        http::reply r = api3(a, req);  // executed now, whether or not the answer is held
+        if (hold) {
+            if (!a.hold_gate) {
+                a.hold_gate = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor,
+                                                                   asio::steady_timer::time_point::max());
+            }
+            auto gate = a.hold_gate;  // this request's gate, even after a release replaced it
+            ++a.held_now;
+            ++a.held_total;
+            boost::system::error_code ec;
+            co_await gate->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            --a.held_now;
+        }
+        co_return r;
     }
     if (path.rfind("/_admin/", 0) == 0) co_return admin(a, req, path);
     if (path == "/" && req.method == http::verb::get) {
@@ -536,7 +572,10 @@ int main(int argc, char** argv) {
 
         asio::signal_set signals(ioc, SIGINT, SIGTERM);
         signals.async_wait([&](const boost::system::error_code& ec, int) {
-            if (!ec) server.stop();
+            if (!ec) {
+                a.release_held();
+                server.stop();
+            }
         });
         auto task = server.run();
         asio::co_spawn(ioc, std::move(task), [&](std::exception_ptr e) {
