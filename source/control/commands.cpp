@@ -72,6 +72,7 @@ json::object status_json(const sync::engine_status& st, std::int64_t now) {
             b["total"] = t.build_total;
             b["percent"] = t.build_total ? 100.0 * static_cast<double>(t.build_loaded) / static_cast<double>(t.build_total) : 0.0;
             b["rate_per_s"] = t.build_rate;
+            b["step"] = t.build_step;
             j["build"] = std::move(b);
         }
         j["written"] = t.written;

@@ -44,6 +44,7 @@ namespace sgcache::sync {
 struct type_status {
     std::string type;
     std::string phase;  // waiting, building, following, failed
+    std::string build_step;  // while building: preparing, loading or swapping
     int active_generation = 0;
     int building_generation = 0;
     std::uint64_t build_total = 0;   // estimated entities of the running build

@@ -1,5 +1,7 @@
 #include "sync/state_store.hpp"
 
+#include "common/log.hpp"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -31,13 +33,23 @@ std::string str_of(const json::object& o, std::string_view key) {
 
 bool process_alive(int pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
 
-}  // namespace
-
-std::size_t type_state::ranges_done() const {
-    std::size_t n = 0;
-    for (bool d : done) n += d;
-    return n;
+// A holder id is "host:pid:random" (see the engine); {host, pid}, or {"", 0} when it is not.
+std::pair<std::string, int> host_and_pid(const std::string& holder) {
+    const auto last = holder.rfind(':');
+    if (last == std::string::npos || last == 0) return {"", 0};
+    const auto mid = holder.rfind(':', last - 1);
+    if (mid == std::string::npos) return {"", 0};
+    try {
+        std::size_t used = 0;
+        const int pid = std::stoi(holder.substr(mid + 1, last - mid - 1), &used);
+        if (used != last - mid - 1) return {"", 0};
+        return {holder.substr(0, mid), pid};
+    } catch (const std::exception&) {
+        return {"", 0};
+    }
 }
+
+}  // namespace
 
 json::object to_json(const type_state& t) {
     json::object o;
@@ -54,6 +66,10 @@ json::object to_json(const type_state& t) {
     o["done"] = std::move(done);
     o["loaded"] = t.loaded;
     o["build_started_ms"] = t.build_started_ms;
+    o["last_generation"] = t.last_generation;
+    json::array dropping;
+    for (int g : t.dropping) dropping.push_back(g);
+    o["dropping"] = std::move(dropping);
     o["updated_ms"] = now_ms();
     return o;
 }
@@ -78,6 +94,12 @@ type_state type_state_from_json(const json::object& o) {
     t.done.resize(t.ranges.size(), false);
     t.loaded = static_cast<std::uint64_t>(int_of(o, "loaded"));
     t.build_started_ms = int_of(o, "build_started_ms");
+    t.last_generation = static_cast<int>(int_of(o, "last_generation"));
+    if (auto d = o.if_contains("dropping"); d && d->is_array()) {
+        for (const auto& g : d->get_array()) {
+            if (g.is_number()) t.dropping.push_back(g.to_number<int>());
+        }
+    }
     return t;
 }
 
@@ -173,10 +195,26 @@ asio::awaitable<void> state_store::write(const std::string& id, json::object bod
             }
             continue;
         }
+        // A server of this host that is gone wrote it: a write it had sent before it died
+        // arrived after we read the document (a supervisor restarts a killed server at
+        // once). It can write nothing more, and what it wrote is never newer than what a
+        // successor must keep (versions it issued are below the floor it had persisted,
+        // which we read; its cursor and progress may only be re-done): write ours over it.
+        if (attempt < 8 && now && written_by_dead_local_server(writer)) {
+            log::info("state", "a write of a stopped sgcache server of this host arrived late; writing over it",
+                      {{"document", id}, {"writer", writer}});
+            seen_[id] = {now->seq_no, now->primary_term};
+            continue;
+        }
         throw lease_error("the state document '" + id + "' in " + index_ + " was changed by another sgcache server (" +
                           (writer.empty() ? std::string("unknown") : writer) +
                           ") writing to this index prefix; this one stops");
     }
+}
+
+bool state_store::written_by_dead_local_server(const std::string& writer) const {
+    const auto [host, pid] = host_and_pid(writer);
+    return !host.empty() && host == host_ && pid != pid_ && !process_alive(pid);
 }
 
 asio::awaitable<void> state_store::acquire_lease(std::chrono::milliseconds ttl) {

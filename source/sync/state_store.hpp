@@ -4,8 +4,11 @@
 //
 // Every write is a compare-and-set (if_seq_no/if_primary_term) against the version this
 // server last read or wrote: if another server wrote meanwhile, the write fails with
-// lease_lost and this server stops writing. A CAS write that was retried after a lost reply
-// and then reports a conflict is checked by reading the document back.
+// lease_error and this server stops writing. A CAS write that was retried after a lost
+// reply and then reports a conflict is checked by reading the document back. A conflict
+// caused by a server of this host whose process is gone is not another server: a write it
+// sent before it was killed reached Elasticsearch after this server read the document, so
+// this server writes over it (see write()).
 //
 // Cancellation and errors: elastic::error from the client propagates (the engine retries);
 // lease errors are final.
@@ -14,6 +17,7 @@
 #include "common/limiter.hpp"
 #include "elastic/client.hpp"
 #include "sync/event_cursor.hpp"
+#include "sync/type_state.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -32,20 +36,6 @@ namespace sgcache::sync {
 class lease_error : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
-};
-
-struct type_state {
-    std::string type;
-    int active = 0;  // generation readers see; 0 = none yet
-    std::string active_hash;
-    int building = 0;  // generation being filled; 0 = none
-    std::string building_hash;
-    std::vector<std::pair<std::int64_t, std::int64_t>> ranges;  // (after, up_to] of the build
-    std::vector<bool> done;                                     // per range, acknowledged by ES
-    std::uint64_t loaded = 0;                                   // documents written by the build
-    std::int64_t build_started_ms = 0;
-
-    std::size_t ranges_done() const;
 };
 
 struct follower_state {
@@ -87,6 +77,9 @@ public:
 private:
     boost::asio::awaitable<std::optional<boost::json::object>> read(const std::string& id);
     boost::asio::awaitable<void> write(const std::string& id, boost::json::object body);
+    // True when `writer` (a holder id) names a process of this host, other than this one,
+    // that is no longer running.
+    bool written_by_dead_local_server(const std::string& writer) const;
 
     elastic::client& es_;
     std::string index_;

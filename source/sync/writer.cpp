@@ -3,6 +3,10 @@
 #include "common/log.hpp"
 #include "sync/documents.hpp"
 
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 namespace sgcache::sync {
 
 namespace asio = boost::asio;
@@ -46,14 +50,27 @@ asio::awaitable<void> entity_writer::add(const std::string& type, const std::str
                                          std::int64_t version, const std::shared_ptr<ack_group>& group, bool tombstone) {
     // A copy (see targets()): a rebuild may swap them while this coroutine waits for the indexer.
     const std::vector<std::string> indices = targets(type);
+    if (indices.empty()) co_return;
     if (group) ++group->entities;
-    for (std::size_t i = 0; i < indices.size(); ++i) {
+    // Every index chosen counts as "being written" until its operation is queued, also when
+    // the wait for the indexer ends with an exception.
+    for (const auto& index : indices) ++choosing_[index];
+    std::size_t next = 0;
+    struct release {
+        entity_writer& w;
+        const std::vector<std::string>& indices;
+        const std::size_t& next;
+        ~release() {
+            for (std::size_t i = next; i < indices.size(); ++i) w.chosen(indices[i]);
+        }
+    } guard{*this, indices, next};
+    for (; next < indices.size(); ++next) {
         elastic::bulk_op op;
-        op.index = indices[i];
+        op.index = indices[next];
         op.id = id;
         // The last target takes the document itself: one index is the rule, two only
         // while a rebuild runs.
-        if (i + 1 == indices.size()) {
+        if (next + 1 == indices.size()) {
             op.source = std::move(source);
         } else {
             op.source = source;
@@ -66,7 +83,34 @@ asio::awaitable<void> entity_writer::add(const std::string& type, const std::str
         op.context = std::move(ctx);
         if (group) ++group->added;
         co_await indexer_.add(std::move(op));
+        chosen(indices[next]);
     }
+}
+
+void entity_writer::chosen(const std::string& index) {
+    auto it = choosing_.find(index);
+    if (it == choosing_.end()) return;
+    if (--it->second == 0) {
+        choosing_.erase(it);
+        if (queued_) queued_->cancel();
+    }
+}
+
+asio::awaitable<void> entity_writer::retire(const std::string& index) {
+    while (choosing_.count(index)) {
+        // A timer that never expires, used as a condition: chosen() cancels it, which wakes
+        // every waiter and leaves its expiry as it was.
+        if (!queued_) {
+            queued_ = std::make_unique<asio::steady_timer>(co_await asio::this_coro::executor,
+                                                           asio::steady_timer::time_point::max());
+        }
+        boost::system::error_code ec;
+        co_await queued_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
+            throw boost::system::system_error(asio::error::operation_aborted);
+        }
+    }
+    co_await indexer_.flush();
 }
 
 asio::awaitable<void> entity_writer::write(const std::string& type, const json::object& entity, std::int64_t version,

@@ -7,11 +7,18 @@
 // marks a range done only when its group is complete; the follower flushes before it
 // persists its cursor. A rejected document (a mapping conflict, say) is logged with ES's
 // reason, counted per type, and never blocks the others.
+//
+// Retiring an index: a write chooses its indices when it starts and then queues one
+// operation per index, each of which may wait for room in the indexer. An index taken out
+// of the targets can therefore still receive writes that chose it earlier; retire() waits
+// for those, so that nothing is written to an index after it is deleted (which would
+// re-create it with a dynamic mapping).
 #pragma once
 
 #include "elastic/indexer.hpp"
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/json/object.hpp>
 
 #include <cstdint>
@@ -57,6 +64,10 @@ public:
     /// Waits until everything queued so far has its outcome. Throws elastic::error when a
     /// batch could not be delivered (its operations are then not acknowledged).
     boost::asio::awaitable<void> flush();
+    /// For an index no longer among any type's targets: waits until every write that chose
+    /// it is queued, then flushes. Afterwards nothing more is written to it, and it may be
+    /// deleted. Throws like flush(); cancellation ends the wait with operation_aborted.
+    boost::asio::awaitable<void> retire(const std::string& index);
 
     const std::map<std::string, type_write_stats>& stats() const noexcept { return stats_; }
     elastic::indexer_stats indexer_stats() const noexcept { return indexer_.stats(); }
@@ -64,6 +75,8 @@ public:
 private:
     boost::asio::awaitable<void> add(const std::string& type, const std::string& id, std::string source,
                                      std::int64_t version, const std::shared_ptr<ack_group>& group, bool tombstone);
+    // A write's operation for `index` is queued (or will never be).
+    void chosen(const std::string& index);
 
     struct op_context {
         std::string type;
@@ -72,6 +85,9 @@ private:
     };
 
     std::map<std::string, std::vector<std::string>> targets_;
+    // Writes under way per index: chosen as a target, operation not queued yet (see retire).
+    std::map<std::string, std::size_t> choosing_;
+    std::unique_ptr<boost::asio::steady_timer> queued_;  // cancelled when a count reaches 0
     std::map<std::string, type_write_stats> stats_;
     elastic::bulk_indexer indexer_;
 };

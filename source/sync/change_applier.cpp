@@ -1,0 +1,199 @@
+#include "sync/change_applier.hpp"
+
+#include "common/log.hpp"
+#include "shotgun/filters.hpp"
+
+#include <algorithm>
+#include <limits>
+
+namespace sgcache::sync {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+bool is_link(const std::string& data_type) {
+    return data_type == "entity" || data_type == "multi_entity" || data_type == "addressing";
+}
+
+bool nested(const config::cached_field& f) {
+    const json::value* kind = f.mapping.if_contains("type");
+    return kind && kind->is_string() && kind->get_string() == "nested";
+}
+
+}  // namespace
+
+change_applier::change_applier(sync_context& ctx) : ctx_(ctx) {}
+
+asio::awaitable<void> change_applier::reread(type_runtime& rt, const std::set<std::int64_t>& ids) {
+    std::vector<std::int64_t> all(ids.begin(), ids.end());
+    const std::size_t chunk = std::max<std::size_t>(1, std::min<std::size_t>(ctx_.s.shotgun.page_size, 500));
+    for (std::size_t b = 0; b < all.size(); b += chunk) {
+        json::array id_list;
+        for (std::size_t i = b; i < std::min(all.size(), b + chunk); ++i) id_list.push_back(all[i]);
+        const std::size_t asked = id_list.size();
+        shotgun::read_request req;
+        req.type = rt.type();
+        req.fields = rt.fields;
+        req.filters = shotgun::both(rt.filters, shotgun::all_of(json::array{shotgun::condition("id", "in", std::move(id_list))}));
+        req.page_size = asked;
+        auto page = co_await ctx_.sg.read(std::move(req));
+        // The writes choose their indices now, after the read: a generation that started
+        // taking follower writes while the read was on its way gets them too (I1).
+        std::set<std::int64_t> found;
+        for (const auto& e : page.entities) {
+            if (!e.is_object()) continue;
+            found.insert(id_of(e));
+            co_await ctx_.follower_writer.write(rt.type(), e.get_object(), page.version, nullptr);
+        }
+        for (std::size_t i = b; i < std::min(all.size(), b + chunk); ++i) {
+            if (!found.count(all[i])) co_await ctx_.follower_writer.tombstone(rt.type(), all[i], page.version, nullptr);
+        }
+    }
+}
+
+asio::awaitable<void> change_applier::reverse_lookup(const std::set<entity_ref>& targets, change_set& out) {
+    const std::vector<entity_ref> list(targets.begin(), targets.end());
+    for (auto& [name, rt] : ctx_.types) {
+        if (!rt.syncing()) continue;
+        std::vector<const config::cached_field*> links;
+        for (const auto& f : rt.cfg->fields) {
+            if (is_link(f.data_type)) links.push_back(&f);
+        }
+        if (links.empty()) continue;
+        // A copy: a swap may replace the targets during these co_awaits. An index dropped
+        // meanwhile is skipped below; its successor was among the targets already.
+        for (const auto& index : ctx_.follower_writer.targets(name)) {
+            try {
+                co_await ctx_.es.refresh(index);  // see documents written a moment ago
+            } catch (const elastic::error& e) {
+                if (e.type() == "index_not_found_exception") continue;
+                throw;
+            }
+            for (std::size_t b = 0; b < list.size(); b += 20) {
+                json::array should;
+                for (std::size_t i = b; i < std::min(list.size(), b + 20); ++i) {
+                    for (const auto* f : links) {
+                        json::array filter;
+                        filter.push_back(json::object{{"term", json::object{{f->name + ".type", list[i].type}}}});
+                        filter.push_back(json::object{{"term", json::object{{f->name + ".id", list[i].id}}}});
+                        json::object match{{"bool", json::object{{"filter", std::move(filter)}}}};
+                        // In a nested field, type and id must match within one link.
+                        if (nested(*f)) {
+                            should.push_back(json::object{{"nested", json::object{{"path", f->name}, {"query", std::move(match)}}}});
+                        } else {
+                            should.push_back(std::move(match));
+                        }
+                    }
+                }
+                json::array after;
+                for (;;) {
+                    json::object body;
+                    body["size"] = 1000;
+                    body["_source"] = false;
+                    body["sort"] = json::array{json::object{{"id", "asc"}}};
+                    body["query"] = json::object{{"bool", json::object{{"should", should}, {"minimum_should_match", 1}}}};
+                    if (!after.empty()) body["search_after"] = after;
+                    elastic::search_page page;
+                    try {
+                        page = co_await ctx_.es.search(index, body);
+                    } catch (const elastic::error& e) {
+                        if (e.type() == "index_not_found_exception") break;
+                        throw;
+                    }
+                    for (const auto& h : page.hits) {
+                        try {
+                            out[name].insert(std::stoll(h.id));
+                        } catch (const std::exception&) {
+                        }
+                    }
+                    if (page.hits.size() < 1000) break;
+                    after = page.hits.back().sort;
+                }
+            }
+        }
+    }
+}
+
+asio::awaitable<void> change_applier::linkers_of_revived(const std::set<entity_ref>& revived, change_set& out) {
+    const std::vector<entity_ref> list(revived.begin(), revived.end());
+    for (auto& [name, rt] : ctx_.types) {
+        if (!rt.syncing()) continue;
+        const auto site_type = ctx_.site_schema.types.find(name);
+        // One read per type for up to 100 revived entities: every link field read whose
+        // valid types allow theirs, with `in` (for multi-entity fields: "contains any").
+        for (std::size_t b = 0; b < list.size(); b += 100) {
+            json::array conditions;
+            for (const auto& f : rt.cfg->fields) {
+                if (!is_link(f.data_type)) continue;
+                if (std::find(rt.fields.begin(), rt.fields.end(), f.name) == rt.fields.end()) continue;  // gone
+                std::vector<std::string> valid;
+                if (site_type != ctx_.site_schema.types.end()) {
+                    if (auto sf = site_type->second.fields.find(f.name); sf != site_type->second.fields.end()) {
+                        valid = sf->second.valid_types;
+                    }
+                }
+                json::array links;
+                for (std::size_t i = b; i < std::min(list.size(), b + 100); ++i) {
+                    // No valid types known: any type may be linked.
+                    if (valid.empty() || std::find(valid.begin(), valid.end(), list[i].type) != valid.end()) {
+                        links.push_back(json::object{{"type", list[i].type}, {"id", list[i].id}});
+                    }
+                }
+                if (!links.empty()) conditions.push_back(shotgun::condition(f.name, "in", std::move(links)));
+            }
+            if (conditions.empty()) continue;
+            const json::object filters = shotgun::both(rt.filters, shotgun::any_of(std::move(conditions)));
+            const std::vector<std::string> id_only{"id"};
+            std::int64_t after = 0;
+            for (;;) {
+                auto page = co_await ctx_.sg.read_after(name, id_only, filters, after,
+                                                        std::numeric_limits<std::int32_t>::max(), 500, false);
+                for (const auto& e : page.entities) out[name].insert(id_of(e));
+                if (page.entities.size() < 500) break;
+                after = id_of(page.entities.back());
+            }
+        }
+    }
+}
+
+asio::awaitable<void> change_applier::apply(const change_set& changes, const link_effects& effects) {
+    change_set all = changes;
+    if (!effects.appearance_changed.empty()) {
+        // Registered before looking, so that a download finishing meanwhile either takes
+        // them for its own second look, or finished writing before this look started.
+        if (ctx_.building_now()) {
+            lookups_during_build_.insert(effects.appearance_changed.begin(), effects.appearance_changed.end());
+        }
+        co_await reverse_lookup(effects.appearance_changed, all);
+    }
+    // No build running: no download document can be written after a look any more.
+    if (!ctx_.building_now()) lookups_during_build_.clear();
+    if (!effects.revived.empty()) co_await linkers_of_revived(effects.revived, all);
+    for (const auto& [type, ids] : all) {
+        auto it = ctx_.types.find(type);
+        if (it == ctx_.types.end() || !it->second.syncing() || ids.empty()) continue;
+        if (ctx_.follower_writer.targets(type).empty()) continue;  // nothing to write into yet
+        co_await reread(it->second, ids);
+    }
+    co_await ctx_.follower_writer.flush();
+}
+
+asio::awaitable<void> change_applier::relook_after_download() {
+    if (lookups_during_build_.empty()) co_return;
+    std::set<entity_ref> batch = std::exchange(lookups_during_build_, {});
+    try {
+        co_await ctx_.snapshot_writer.flush();
+        change_set again;
+        co_await reverse_lookup(batch, again);
+        const link_effects no_effects;
+        co_await apply(again, no_effects);
+    } catch (...) {
+        // Looked for again on the next attempt.
+        lookups_during_build_.insert(batch.begin(), batch.end());
+        throw;
+    }
+}
+
+}  // namespace sgcache::sync

@@ -1,0 +1,236 @@
+#include "sync/generation_lifecycle.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace sgcache::sync {
+
+std::string_view to_string(build_phase p) noexcept {
+    switch (p) {
+        case build_phase::waiting: return "waiting";
+        case build_phase::preparing: return "preparing";
+        case build_phase::loading: return "loading";
+        case build_phase::swapping: return "swapping";
+        case build_phase::following: return "following";
+        case build_phase::failed: return "failed";
+    }
+    return "unknown";
+}
+
+std::size_t type_state::ranges_done() const { return static_cast<std::size_t>(std::count(done.begin(), done.end(), true)); }
+
+generation_lifecycle::generation_lifecycle(std::string type, std::string config_hash)
+    : config_hash_(std::move(config_hash)) {
+    state_.type = std::move(type);
+}
+
+void generation_lifecycle::require(bool ok, std::string_view what) const {
+    if (!ok) {
+        throw std::logic_error("generation lifecycle of " + state_.type + ": " + std::string(what) + " in phase " +
+                               std::string(to_string(phase_)));
+    }
+}
+
+void generation_lifecycle::drop(int g) {
+    if (!g) return;
+    require(g != state_.active, "the reader generation cannot be dropped");
+    if (std::find(state_.dropping.begin(), state_.dropping.end(), g) == state_.dropping.end()) {
+        state_.dropping.push_back(g);
+    }
+}
+
+generation_lifecycle::restore_outcome generation_lifecycle::restore(type_state stored, index_facts facts) {
+    require(phase_ == build_phase::waiting, "restore");
+    restore_outcome out;
+    const std::string type = state_.type;
+    state_ = std::move(stored);
+    state_.type = type;
+    // Numbers in use count as handed out, also in states written before last_generation.
+    for (int g : state_.dropping) state_.last_generation = std::max(state_.last_generation, g);
+    state_.last_generation = std::max({state_.last_generation, state_.active, state_.building});
+    if (state_.active && !facts.active_exists) {
+        // Nothing left to serve from: the aliases went with the index.
+        out.active_lost = true;
+        state_.active = 0;
+        state_.active_hash.clear();
+    }
+    bool build_wanted = rebuild_requested_;
+    if (state_.building) {
+        // A build resumes only into its own index, for the config of today, with its ranges
+        // known; otherwise it starts again under a new number (a build of another config is
+        // not wanted any more: the decision below is then the usual one).
+        const bool same_config = state_.building_hash == config_hash_;
+        const bool usable = same_config && facts.building_exists && !state_.ranges.empty();
+        build_wanted = build_wanted || same_config;
+        if (!usable) {
+            out.build_discarded = true;
+            drop(state_.building);
+            state_.building = 0;
+            state_.building_hash.clear();
+            state_.ranges.clear();
+            state_.done.clear();
+            state_.loaded = 0;
+        }
+    }
+    state_.done.resize(state_.ranges.size(), false);
+    if (state_.building) {
+        phase_ = build_phase::loading;
+        planned_ = true;
+        out.resumed = true;
+    } else if (state_.active && state_.active_hash == config_hash_ && !build_wanted) {
+        phase_ = build_phase::following;
+    } else {
+        out.config_changed = state_.active && state_.active_hash != config_hash_;
+        phase_ = build_phase::preparing;
+    }
+    rebuild_requested_ = false;
+    return out;
+}
+
+void generation_lifecycle::fail(std::string why) {
+    failure_ = std::move(why);
+    if (phase_ == build_phase::swapping) {
+        // The aliases are moving already: swapped() finishes the move, then fails the type.
+        fail_after_swap_ = true;
+        return;
+    }
+    if (phase_ == build_phase::loading) drop(state_.building);
+    if (phase_ == build_phase::loading || phase_ == build_phase::preparing) {
+        state_.building = 0;
+        state_.building_hash.clear();
+        state_.ranges.clear();
+        state_.done.clear();
+        planned_ = false;
+    }
+    cancel_requested_ = false;
+    phase_ = build_phase::failed;
+}
+
+std::vector<int> generation_lifecycle::generations_of_removed(const type_state& stored) {
+    std::vector<int> out = stored.dropping;
+    for (int g : {stored.active, stored.building}) {
+        if (g && std::find(out.begin(), out.end(), g) == out.end()) out.push_back(g);
+    }
+    return out;
+}
+
+generation_lifecycle::rebuild_answer generation_lifecycle::request_rebuild() {
+    switch (phase_) {
+        case build_phase::waiting:
+            rebuild_requested_ = true;  // restore() starts a build whatever it finds
+            return rebuild_answer::started;
+        case build_phase::following:
+            phase_ = build_phase::preparing;
+            planned_ = false;
+            cancel_requested_ = false;
+            return rebuild_answer::started;
+        case build_phase::preparing:
+        case build_phase::loading:
+        case build_phase::swapping: return rebuild_answer::already;
+        case build_phase::failed: return rebuild_answer::failed;
+    }
+    return rebuild_answer::failed;
+}
+
+generation_lifecycle::cancel_answer generation_lifecycle::request_cancel() {
+    if ((phase_ != build_phase::preparing && phase_ != build_phase::loading) || cancel_requested_) {
+        return cancel_answer::not_building;
+    }
+    if (!state_.active) return cancel_answer::first_download;
+    cancel_requested_ = true;
+    return cancel_answer::cancelled;
+}
+
+int generation_lifecycle::generation_to_create() const {
+    require(phase_ == build_phase::preparing, "generation_to_create");
+    return state_.last_generation + 1;
+}
+
+void generation_lifecycle::index_created(int g, std::int64_t now_ms) {
+    require(phase_ == build_phase::preparing && g == state_.last_generation + 1, "index_created");
+    state_.building = g;
+    state_.building_hash = config_hash_;
+    state_.last_generation = g;
+    state_.ranges.clear();
+    state_.done.clear();
+    state_.loaded = 0;
+    state_.build_started_ms = now_ms;
+    planned_ = false;
+    phase_ = build_phase::loading;
+}
+
+void generation_lifecycle::plan(std::vector<std::pair<std::int64_t, std::int64_t>> ranges) {
+    require(phase_ == build_phase::loading && !planned_, "plan");
+    state_.ranges = std::move(ranges);
+    state_.done.assign(state_.ranges.size(), false);
+    planned_ = true;
+}
+
+void generation_lifecycle::range_acknowledged(std::size_t k, std::uint64_t entities) {
+    require(phase_ == build_phase::loading && planned_ && k < state_.ranges.size(), "range_acknowledged");
+    if (state_.done[k]) return;
+    state_.done[k] = true;
+    state_.loaded += entities;
+}
+
+bool generation_lifecycle::complete() const noexcept {
+    return planned_ && std::find(state_.done.begin(), state_.done.end(), false) == state_.done.end();
+}
+
+void generation_lifecycle::begin_swap() {
+    require(phase_ == build_phase::loading && complete() && !cancel_requested_, "begin_swap");
+    phase_ = build_phase::swapping;
+}
+
+void generation_lifecycle::swapped() {
+    require(phase_ == build_phase::swapping, "swapped");
+    const int old = state_.active;
+    state_.active = state_.building;
+    state_.active_hash = state_.building_hash;
+    state_.building = 0;
+    state_.building_hash.clear();
+    state_.ranges.clear();
+    state_.done.clear();
+    planned_ = false;
+    drop(old);
+    phase_ = fail_after_swap_ ? build_phase::failed : build_phase::following;
+    fail_after_swap_ = false;
+}
+
+void generation_lifecycle::abandon() {
+    require((phase_ == build_phase::preparing || phase_ == build_phase::loading) && state_.active != 0, "abandon");
+    const int g = state_.building;
+    state_.building = 0;
+    state_.building_hash.clear();
+    state_.ranges.clear();
+    state_.done.clear();
+    state_.loaded = 0;
+    drop(g);
+    planned_ = false;
+    cancel_requested_ = false;
+    phase_ = build_phase::following;
+}
+
+void generation_lifecycle::dropped(int g) {
+    state_.dropping.erase(std::remove(state_.dropping.begin(), state_.dropping.end(), g), state_.dropping.end());
+}
+
+bool generation_lifecycle::building() const noexcept {
+    return phase_ == build_phase::preparing || phase_ == build_phase::loading || phase_ == build_phase::swapping;
+}
+
+std::vector<int> generation_lifecycle::follower_targets() const {
+    std::vector<int> out;
+    if (phase_ == build_phase::waiting || phase_ == build_phase::failed) return out;
+    if (state_.active) out.push_back(state_.active);
+    if ((phase_ == build_phase::loading || phase_ == build_phase::swapping) && state_.building) {
+        out.push_back(state_.building);
+    }
+    return out;
+}
+
+int generation_lifecycle::download_target() const noexcept {
+    return phase_ == build_phase::loading ? state_.building : 0;
+}
+
+}  // namespace sgcache::sync
