@@ -17,6 +17,7 @@
 
 #include <zmq.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 
@@ -90,5 +91,48 @@ TEST_CASE("rebuild: entities created while the build reads its id bounds reach t
                        60s));
     // The new generation holds the five, with nothing more to come: converged at once.
     env.converge(20s, serve.get());
+    serve->stop(SIGTERM, 10s);
+}
+
+TEST_CASE("rebuild: back-to-back rebuilds of two types under a steady workload converge after each") {
+    const char* env_rounds = std::getenv("SGCACHE_REBUILD_STRESS_ROUNDS");
+    const int rounds = env_rounds ? std::max(1, std::atoi(env_rounds)) : 2;
+    sync_env env({"--generate", "studio:3000", "--seed", "32", "--fault", "latency_ms=3"},
+                 {"Sequence", "Shot", "Task", "Version"}, "  snapshot_range_size: 300\n  snapshot_workers: 3\n");
+    auto serve = env.serve();
+    env.converge(90s, serve.get());
+    const std::vector<std::string> rebuilt{"Task", "Version"};
+    int generation = 1;
+    for (int round = 1; round <= rounds; ++round) {
+        CAPTURE(round);
+        // Creates, updates, Task moves, multi-entity edits, retirements and revivals.
+        auto driver = env.driver(50, 100 + round, 8);
+        // Two rebuilds of both types, the second requested as soon as the first swapped.
+        for (int again = 0; again < 2; ++again) {
+            auto reply = control(endpoint_of(env), R"({"command":"rebuild","entity_types":["Task","Version"]})");
+            REQUIRE_MESSAGE(json::serialize(reply["started"]) == R"(["Task","Version"])", json::serialize(reply));
+            ++generation;
+            const bool swapped = eventually(
+                [&] {
+                    for (const auto& t : rebuilt) {
+                        if (env.active_index(t) != sync::names_for(env.prefix, t).generation(generation)) return false;
+                    }
+                    return true;
+                },
+                90s);
+            REQUIRE_MESSAGE(swapped, test::sync_env::tail(serve->log(), 3000));
+        }
+        const auto driven = driver->wait(60s);
+        REQUIRE(driven);
+        CHECK_MESSAGE(*driven == 0, driver->log());
+        env.converge(90s, serve.get());
+        // Nothing but the active generation is left of either type.
+        for (const auto& t : rebuilt) {
+            for (int g = 1; g < generation; ++g) {
+                CHECK_FALSE(run_coro(env.ioc, env.es->exists(sync::names_for(env.prefix, t).generation(g))));
+            }
+        }
+        CHECK(serve->running());
+    }
     serve->stop(SIGTERM, 10s);
 }
