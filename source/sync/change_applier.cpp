@@ -26,7 +26,8 @@ bool nested(const config::cached_field& f) {
 
 change_applier::change_applier(sync_context& ctx) : ctx_(ctx) {}
 
-asio::awaitable<void> change_applier::reread(type_runtime& rt, const std::set<std::int64_t>& ids) {
+asio::awaitable<void> change_applier::reread(type_runtime& rt, const std::set<std::int64_t>& ids,
+                                             const std::shared_ptr<ack_group>& group) {
     std::vector<std::int64_t> all(ids.begin(), ids.end());
     const std::size_t chunk = std::max<std::size_t>(1, std::min<std::size_t>(ctx_.s.shotgun.page_size, 500));
     for (std::size_t b = 0; b < all.size(); b += chunk) {
@@ -45,10 +46,10 @@ asio::awaitable<void> change_applier::reread(type_runtime& rt, const std::set<st
         for (const auto& e : page.entities) {
             if (!e.is_object()) continue;
             found.insert(id_of(e));
-            co_await ctx_.follower_writer.write(rt.type(), e.get_object(), page.version, nullptr);
+            co_await ctx_.follower_writer.write(rt.type(), e.get_object(), page.version, group);
         }
         for (std::size_t i = b; i < std::min(all.size(), b + chunk); ++i) {
-            if (!found.count(all[i])) co_await ctx_.follower_writer.tombstone(rt.type(), all[i], page.version, nullptr);
+            if (!found.count(all[i])) co_await ctx_.follower_writer.tombstone(rt.type(), all[i], page.version, group);
         }
     }
 }
@@ -120,23 +121,34 @@ asio::awaitable<void> change_applier::linkers_of_revived(const std::set<entity_r
     const std::vector<entity_ref> list(revived.begin(), revived.end());
     for (auto& [name, rt] : ctx_.types) {
         if (!rt.syncing()) continue;
+        // Copied before the first read: a schema check may replace the site schema and the
+        // fields read while these reads are on their way.
+        struct link_field {
+            std::string name;
+            std::vector<std::string> valid_types;  // empty: any type
+        };
+        std::vector<link_field> link_fields;
         const auto site_type = ctx_.site_schema.types.find(name);
+        for (const auto& f : rt.cfg->fields) {
+            if (!is_link(f.data_type)) continue;
+            if (std::find(rt.fields.begin(), rt.fields.end(), f.name) == rt.fields.end()) continue;  // gone
+            link_field lf{f.name, {}};
+            if (site_type != ctx_.site_schema.types.end()) {
+                if (auto sf = site_type->second.fields.find(f.name); sf != site_type->second.fields.end()) {
+                    lf.valid_types = sf->second.valid_types;
+                }
+            }
+            link_fields.push_back(std::move(lf));
+        }
+        const json::object type_filters = rt.filters;
         // One read per type for up to 100 revived entities: every link field read whose
         // valid types allow theirs, with `in` (for multi-entity fields: "contains any").
         for (std::size_t b = 0; b < list.size(); b += 100) {
             json::array conditions;
-            for (const auto& f : rt.cfg->fields) {
-                if (!is_link(f.data_type)) continue;
-                if (std::find(rt.fields.begin(), rt.fields.end(), f.name) == rt.fields.end()) continue;  // gone
-                std::vector<std::string> valid;
-                if (site_type != ctx_.site_schema.types.end()) {
-                    if (auto sf = site_type->second.fields.find(f.name); sf != site_type->second.fields.end()) {
-                        valid = sf->second.valid_types;
-                    }
-                }
+            for (const auto& f : link_fields) {
                 json::array links;
                 for (std::size_t i = b; i < std::min(list.size(), b + 100); ++i) {
-                    // No valid types known: any type may be linked.
+                    const auto& valid = f.valid_types;
                     if (valid.empty() || std::find(valid.begin(), valid.end(), list[i].type) != valid.end()) {
                         links.push_back(json::object{{"type", list[i].type}, {"id", list[i].id}});
                     }
@@ -144,7 +156,7 @@ asio::awaitable<void> change_applier::linkers_of_revived(const std::set<entity_r
                 if (!links.empty()) conditions.push_back(shotgun::condition(f.name, "in", std::move(links)));
             }
             if (conditions.empty()) continue;
-            const json::object filters = shotgun::both(rt.filters, shotgun::any_of(std::move(conditions)));
+            const json::object filters = shotgun::both(type_filters, shotgun::any_of(std::move(conditions)));
             const std::vector<std::string> id_only{"id"};
             std::int64_t after = 0;
             for (;;) {
@@ -171,13 +183,24 @@ asio::awaitable<void> change_applier::apply(const change_set& changes, const lin
     // No build running: no download document can be written after a look any more.
     if (!ctx_.building_now()) lookups_during_build_.clear();
     if (!effects.revived.empty()) co_await linkers_of_revived(effects.revived, all);
+    // The proof that these documents landed is their group, not flush() returning: the
+    // writer is shared (follower, safety scan, re-read requests, the builder's second look),
+    // and the failure of an undeliverable batch is thrown to whichever caller comes first.
+    auto group = std::make_shared<ack_group>();
     for (const auto& [type, ids] : all) {
         auto it = ctx_.types.find(type);
         if (it == ctx_.types.end() || !it->second.syncing() || ids.empty()) continue;
-        if (ctx_.follower_writer.targets(type).empty()) continue;  // nothing to write into yet
-        co_await reread(it->second, ids);
+        // Empty only before a first download's index exists: its id bounds are read later,
+        // so the download brings these changes.
+        if (ctx_.follower_writer.targets(type).empty()) continue;
+        co_await reread(it->second, ids, group);
     }
     co_await ctx_.follower_writer.flush();
+    if (!group->complete()) {
+        throw elastic::error(elastic::error::kind::unreachable, 0, "", "",
+                             std::to_string(group->added - group->settled) +
+                                 " documents were not delivered to Elasticsearch; the changes are applied again");
+    }
 }
 
 asio::awaitable<void> change_applier::relook_after_download() {

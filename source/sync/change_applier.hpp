@@ -27,6 +27,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <set>
 
 namespace sgcache::sync {
@@ -36,9 +37,10 @@ public:
     explicit change_applier(sync_context& ctx);
 
     /// Reads `changes` again plus the entities whose links `effects` changed, and returns
-    /// once Elasticsearch acknowledged every document written (the follower writer is
-    /// flushed). Types that are failed, waiting, or without a generation yet are skipped
-    /// (a full download still to come reads them anyway).
+    /// once Elasticsearch acknowledged every document written (an outcome for each, counted
+    /// in an ack_group of its own; elastic::error when some could not be delivered). Types
+    /// that are failed, waiting, or without a generation yet are skipped (a full download
+    /// still to come reads them anyway).
     boost::asio::awaitable<void> apply(const change_set& changes, const link_effects& effects);
 
     /// For a full download whose documents are all acknowledged, before its swap: the
@@ -47,7 +49,8 @@ public:
     boost::asio::awaitable<void> relook_after_download();
 
 private:
-    boost::asio::awaitable<void> reread(type_runtime& rt, const std::set<std::int64_t>& ids);
+    boost::asio::awaitable<void> reread(type_runtime& rt, const std::set<std::int64_t>& ids,
+                                        const std::shared_ptr<ack_group>& group);
     boost::asio::awaitable<void> reverse_lookup(const std::set<entity_ref>& targets, change_set& out);
     boost::asio::awaitable<void> linkers_of_revived(const std::set<entity_ref>& revived, change_set& out);
 

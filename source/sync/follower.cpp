@@ -108,7 +108,8 @@ asio::awaitable<void> follower::run() {
             if (!pending) pending = co_await poll();
             full = pending->full;
             co_await applier_.apply(pending->changes, pending->effects);
-            // Only now, with every document of the batch acknowledged.
+            // Only now, with every document of the batch acknowledged. If this save fails, a
+            // safety-scan save may persist the cursor first: fine, the batch is acknowledged.
             ctx_.persisted.cursor = pending->after;
             co_await ctx_.state.save_follower(ctx_.persisted);
             applied(*pending);

@@ -1,5 +1,7 @@
 #include "sync/generation_builder.hpp"
 
+#include "sync/generation_swap.hpp"
+
 #include "common/log.hpp"
 #include "common/task_group.hpp"
 #include "shotgun/filters.hpp"
@@ -7,7 +9,6 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/json/parse.hpp>
 
 #include <algorithm>
 #include <deque>
@@ -107,14 +108,18 @@ build_progress generation_builder::progress(const std::string& type) const {
 // is beyond every range, and only the follower brings it.
 asio::awaitable<void> generation_builder::prepare(type_runtime& rt) {
     if (rt.life.phase() == build_phase::preparing) {
+        // Only this coroutine hands out generation numbers; meanwhile only fail() can move the
+        // phase off `preparing` (a cancel is a flag, abandon() runs between passes).
         const int gen = rt.life.generation_to_create();
         const std::string index = rt.names.generation(gen);
         // A leftover of a crash between creating the index and recording it.
         co_await ctx_.es.delete_index(index);
         co_await ctx_.es.create_index(index, config::index_body(*rt.cfg, 1, 0, "-1"));
         if (rt.life.phase() != build_phase::preparing) {
-            // The type failed meanwhile (its schema check ran): the index is not wanted.
-            co_await ctx_.es.delete_index(index);
+            // The type failed meanwhile (its schema check ran): the index is not wanted. It
+            // is recorded before it is deleted, so a failure of the deletion leaks nothing.
+            rt.life.index_not_used(gen);
+            co_await ctx_.drop_generations(rt);
             co_return;
         }
         rt.life.index_created(gen, now_ms());
@@ -207,10 +212,12 @@ asio::awaitable<void> generation_builder::prepare_with_retries(type_runtime& rt)
 
 // Step 3: one range by keyset paging, its documents queued to the download's generation.
 asio::awaitable<void> generation_builder::load_range(type_runtime& rt, std::size_t k) {
+    // `run` stays valid across the reads: runs_ entries are reset and erased only outside
+    // the worker group (start_run before it, abandon and report_finished after it).
     auto& run = runs_[rt.type()];
     auto group = std::make_shared<ack_group>();
     run.range_groups[k] = group;
-    auto [after, up_to] = rt.life.state().ranges[k];
+    auto [after, up_to] = rt.life.state().ranges[k];  // a copy: fail() clears the ranges
     const std::size_t page_size = ctx_.s.shotgun.page_size;
     for (;;) {
         // Read in place and dropped whole: the page owns its buffer (see read_request).
@@ -336,7 +343,9 @@ asio::awaitable<void> generation_builder::build_due() {
     };
     for (int pass = 1;; ++pass) {
         std::size_t failed = 0;
-        task_group group(ctx_.ex);  // prepares, workers and early refreshes
+        // Prepares, workers and early refreshes. The lambdas capture this frame by reference:
+        // safe only because group.wait() returns after every task ended, failures included.
+        task_group group(ctx_.ex);
         auto worker = [&]() -> asio::awaitable<void> {
             for (;;) {
                 if (queue.empty()) {
@@ -350,6 +359,7 @@ asio::awaitable<void> generation_builder::build_due() {
                     }
                     continue;
                 }
+                // Copies: prepare_one() pushes to and re-sorts the queue while a worker waits.
                 auto [rt, k] = queue.front();
                 queue.pop_front();
                 if (!loading(*rt)) continue;  // cancelled or failed since it was queued
@@ -434,58 +444,9 @@ asio::awaitable<void> generation_builder::finish(const std::vector<type_runtime*
         }
         if (rt->life.phase() == build_phase::swapping) swapping.push_back(rt);
     }
-    if (!swapping.empty()) co_await swap(swapping);
+    if (!swapping.empty()) co_await swap_generations(ctx_, swapping);
     for (auto* rt : swapping) report_finished(*rt);
     for (auto* rt : rts) co_await ctx_.drop_generations(*rt);
-}
-
-// Settings and aliases are cluster-state updates, which the master applies one at a time:
-// one call for all types costs one update where a call per type cost one each (11 types on
-// a 2-core machine: the end of a download went from about 0.7 s to 0.4 s).
-asio::awaitable<void> generation_builder::swap(const std::vector<type_runtime*>& rts) {
-    std::vector<std::string> indices;
-    for (auto* rt : rts) indices.push_back(rt->names.generation(rt->life.state().building));
-    json::object settings = json::parse(R"({"index":{"refresh_interval":"1s"}})").as_object();
-    settings["index"].as_object()["number_of_replicas"] = 1;
-    co_await ctx_.es.update_settings(indices, settings);
-    co_await ctx_.es.refresh(indices);
-    log::debug("snapshot", "settings restored and refreshed", {{"indices", indices.size()}});
-    // Whatever the aliases point to now (a crash may have swapped some already) moves to the
-    // new generations.
-    std::vector<std::vector<std::string>> live_now(rts.size()), all_now(rts.size());
-    {
-        task_group reads(ctx_.ex);
-        for (std::size_t i = 0; i < rts.size(); ++i) {
-            reads.spawn(read_alias(rts[i]->names.live_alias, live_now[i]));
-            reads.spawn(read_alias(rts[i]->names.all_alias, all_now[i]));
-        }
-        co_await reads.wait();
-    }
-    std::vector<elastic::alias_action> actions;
-    for (std::size_t i = 0; i < rts.size(); ++i) {
-        const auto& names = rts[i]->names;
-        for (const auto& old : live_now[i]) {
-            if (old != indices[i]) actions.push_back({elastic::alias_verb::remove, old, names.live_alias, std::nullopt});
-        }
-        for (const auto& old : all_now[i]) {
-            if (old != indices[i]) actions.push_back({elastic::alias_verb::remove, old, names.all_alias, std::nullopt});
-        }
-        actions.push_back({elastic::alias_verb::add, indices[i], names.live_alias, live_filter()});
-        actions.push_back({elastic::alias_verb::add, indices[i], names.all_alias, std::nullopt});
-    }
-    co_await ctx_.es.update_aliases(actions);
-    log::debug("snapshot", "aliases swapped", {{"actions", actions.size()}});
-    // Readers see the new generations from here on, for every type at once: the lifecycles
-    // say so in the same step, and their writers leave the old generations (I2, I3).
-    for (auto* rt : rts) {
-        rt->life.swapped();
-        ctx_.sync_targets(*rt);
-    }
-    for (auto* rt : rts) co_await ctx_.save(*rt);
-}
-
-asio::awaitable<void> generation_builder::read_alias(const std::string& alias, std::vector<std::string>& out) {
-    out = co_await ctx_.es.indices_of_alias(alias);
 }
 
 void generation_builder::report_finished(type_runtime& rt) {

@@ -12,9 +12,9 @@
 //      (biggest types first); a range counts as done, and is recorded, only when every
 //      document read in it is acknowledged, so a crash resumes the download where it was;
 //   4. when every type of the pass is loaded: looks again for links retired or renamed
-//      meanwhile (change_applier::relook_after_download), restores the index settings,
-//      refreshes, swaps all the aliases of all finished types in one call, records the new
-//      active generations, and drops the old ones once nothing writes to them any more (I2).
+//      meanwhile (change_applier::relook_after_download), swaps all finished types at once
+//      (sync/generation_swap.hpp), and drops the old generations once nothing writes to
+//      them any more (I2).
 // A cancelled build is abandoned at the next step boundary: its index is dropped, the active
 // generation stays (I4).
 //
@@ -86,8 +86,6 @@ private:
     boost::asio::awaitable<void> record_progress(type_runtime& rt);
     boost::asio::awaitable<void> abandon(type_runtime& rt);
     boost::asio::awaitable<void> finish(const std::vector<type_runtime*>& rts);
-    boost::asio::awaitable<void> swap(const std::vector<type_runtime*>& rts);
-    boost::asio::awaitable<void> read_alias(const std::string& alias, std::vector<std::string>& out);
     void report_finished(type_runtime& rt);
     void wake();
 

@@ -48,6 +48,19 @@ generation_lifecycle::restore_outcome generation_lifecycle::restore(type_state s
     // Numbers in use count as handed out, also in states written before last_generation.
     for (int g : state_.dropping) state_.last_generation = std::max(state_.last_generation, g);
     state_.last_generation = std::max({state_.last_generation, state_.active, state_.building});
+    if (state_.building && facts.aliased == state_.building) {
+        // Stopped after the aliases moved and before the swap was recorded: it happened.
+        out.swap_completed = true;
+        const int old = state_.active;
+        state_.active = state_.building;
+        state_.active_hash = state_.building_hash;
+        state_.building = 0;
+        state_.building_hash.clear();
+        state_.ranges.clear();
+        state_.done.clear();
+        facts.active_exists = true;
+        drop(old);
+    }
     if (state_.active && !facts.active_exists) {
         // Nothing left to serve from: the aliases went with the index.
         out.active_lost = true;
@@ -157,6 +170,12 @@ void generation_lifecycle::index_created(int g, std::int64_t now_ms) {
     state_.build_started_ms = now_ms;
     planned_ = false;
     phase_ = build_phase::loading;
+}
+
+void generation_lifecycle::index_not_used(int g) {
+    require(phase_ != build_phase::preparing && g == state_.last_generation + 1, "index_not_used");
+    state_.last_generation = g;
+    drop(g);
 }
 
 void generation_lifecycle::plan(std::vector<std::pair<std::int64_t, std::int64_t>> ranges) {

@@ -69,6 +69,8 @@ public:
     struct index_facts {
         bool active_exists = false;
         bool building_exists = false;
+        /// The generation the live alias points at (0: none, or not one of this type's).
+        int aliased = 0;
     };
     /// What restore() decided, for the log.
     struct restore_outcome {
@@ -76,10 +78,13 @@ public:
         bool config_changed = false;   // the active generation was built from another config
         bool active_lost = false;      // the active generation's index is gone
         bool build_discarded = false;  // a stored build could not be resumed
+        bool swap_completed = false;   // stopped after the aliases moved, before it was recorded
     };
     /// Takes the state persisted by an earlier run (an empty one on a first start) and
     /// decides: follow the active generation, resume its build, or start a new build.
     /// Accepted only in `waiting`. Generations that can no longer be used go to to_drop().
+    /// When the aliases already point at the stored build (a stop between the swap and its
+    /// record), the swap is completed first: readers' generation is never dropped (I3).
     restore_outcome restore(type_state stored, index_facts facts);
 
     /// The type is gone from the site (from any phase): nothing is written any more, a
@@ -110,6 +115,10 @@ public:
     /// The index of generation `g` (generation_to_create()) exists: `preparing` ->
     /// `loading`, and from now on the follower writes to it (I1).
     void index_created(int g, std::int64_t now_ms);
+    /// The index of generation `g` (generation_to_create() when it was asked) was created
+    /// but the phase moved on meanwhile (the type failed): its number counts as used and
+    /// the index goes to to_drop().
+    void index_not_used(int g);
     /// True once the build's id bounds are read and its ranges planned.
     bool ranges_planned() const noexcept { return planned_; }
     /// The ranges of the build, from the id bounds read just now. `loading` only (I1).

@@ -24,6 +24,8 @@ asio::awaitable<void> maintenance::run() {
                 co_await ctx_.state.renew_lease(s.sync.lease_ttl);
                 last_renew = now;
             }
+            // issue() stays below the floor persisted before: versions issued while this save
+            // is on its way are covered by the old floor.
             if (ctx_.clock.floor_due(version_clock::now_us())) {
                 const std::int64_t next = ctx_.clock.next_floor(version_clock::now_us());
                 co_await ctx_.state.save_floor(next);
@@ -37,6 +39,11 @@ asio::awaitable<void> maintenance::run() {
                 auto entities = co_await ctx_.sg.schema_entity_read();
                 ctx_.adopt_site_schema(shotgun::parse_schema(fields, entities));
                 checking_schema = false;
+                // A type that failed now may leave a build's index behind, and the builder
+                // may be idle: drop it here.
+                for (auto& [name, rt] : ctx_.types) {
+                    if (rt.life.phase() == build_phase::failed) co_await ctx_.drop_generations(rt);
+                }
             }
         } catch (const std::exception& e) {
             if (!transient(e)) throw;

@@ -3,6 +3,8 @@
 #include "common/log.hpp"
 #include "shotgun/filters.hpp"
 
+#include <algorithm>
+
 namespace sgcache::sync {
 
 namespace asio = boost::asio;
@@ -84,7 +86,14 @@ asio::awaitable<void> restore_types(sync_context& ctx) {
         generation_lifecycle::index_facts facts;
         facts.active_exists = st.active && co_await ctx.es.exists(rt.names.generation(st.active));
         facts.building_exists = st.building && co_await ctx.es.exists(rt.names.generation(st.building));
+        // Where readers are: a stop between the swap and its record left them on the build.
+        const auto aliased = co_await ctx.es.indices_of_alias(rt.names.live_alias);
+        if (aliased.size() == 1) facts.aliased = std::max(0, rt.names.generation_of(aliased.front()));
         const auto out = rt.life.restore(std::move(st), facts);
+        if (out.swap_completed) {
+            log::info("engine", "a swap to a new generation was under way when the server stopped; it is complete",
+                      {{"type", name}, {"index", rt.names.generation(rt.life.reader_generation())}});
+        }
         if (out.active_lost) {
             log::warning("engine", "the active index of a type is gone; rebuilding it", {{"type", name}});
         }

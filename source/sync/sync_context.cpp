@@ -9,6 +9,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 
@@ -101,17 +102,28 @@ void sync_context::sync_targets(type_runtime& rt) {
     snapshot_writer.set_targets(rt.type(), std::move(download));
 }
 
+// save_type() serializes the state before its first suspension, and state writes go one at
+// a time in call order: of two saves racing, the later one, with the newer state, lands last.
 asio::awaitable<void> sync_context::save(type_runtime& rt) { co_await state.save_type(rt.life.state()); }
 
 asio::awaitable<void> sync_context::drop_generations(type_runtime& rt) {
     if (rt.life.to_drop().empty()) co_return;
     sync_targets(rt);  // already out of the targets; said again, for callers that forgot
     co_await save(rt);  // the dropping list survives a crash before the deletions
+    // A copy: dropped() erases from to_drop(), and fail() or a swap may add to it during the
+    // co_awaits below (new entries wait for the next call).
     for (const int g : std::vector<int>(rt.life.to_drop())) {
         const std::string index = rt.names.generation(g);
+        // `g` left the targets in the step that dropped it and never comes back (I2): once
+        // the writes that chose it before are queued and answered, nothing writes to it.
         co_await follower_writer.retire(index);
         co_await snapshot_writer.retire(index);
-        if (co_await es.delete_index(index)) {
+        // Never the index readers use, whatever the state said (a last line of defence).
+        const auto readers = co_await es.indices_of_alias(rt.names.live_alias);
+        if (std::find(readers.begin(), readers.end(), index) != readers.end()) {
+            log::error("engine", "refusing to delete a generation the live alias points at",
+                       {{"type", rt.type()}, {"index", index}});
+        } else if (co_await es.delete_index(index)) {
             log::info("engine", "dropped a generation no longer used", {{"type", rt.type()}, {"index", index}});
         }
         rt.life.dropped(g);

@@ -260,6 +260,39 @@ TEST_CASE("lifecycle I4: a crashed rebuild resumes into its own index with the c
     CHECK(r4.to_drop() == std::vector<int>{1});
 }
 
+TEST_CASE("lifecycle I3: a stop between the alias swap and its record completes the swap at restore") {
+    auto l = followed();
+    l.request_rebuild();
+    l.index_created(2, 0);
+    l.plan({});  // an empty type: its build would otherwise not be resumable
+    l.begin_swap();
+    // The aliases moved to 2; the process stopped before recording it.
+    generation_lifecycle::index_facts facts{true, true, 2};
+    generation_lifecycle r("Shot", "h2");  // and the config was edited meanwhile
+    auto out = r.restore(l.state(), facts);
+    CHECK(out.swap_completed);
+    CHECK(r.reader_generation() == 2);
+    CHECK(r.to_drop() == std::vector<int>{1});  // the old one, never the readers'
+    CHECK(r.phase() == phase::preparing);       // h2: a new build, readers stay on 2
+    CHECK(r.generation_to_create() == 3);
+    // The aliases still on the old generation: the build resumes as usual.
+    generation_lifecycle same("Shot", "h1");
+    CHECK_FALSE(same.restore(l.state(), {true, true, 1}).swap_completed);
+    CHECK(same.reader_generation() == 1);
+}
+
+TEST_CASE("lifecycle: an index created while the type failed is recorded, then dropped") {
+    auto l = followed();
+    l.request_rebuild();
+    const int g = l.generation_to_create();
+    CHECK_THROWS_AS(l.index_not_used(g), std::logic_error);  // still preparing: use it
+    l.fail("gone");
+    l.index_not_used(g);
+    CHECK(l.to_drop() == std::vector<int>{g});
+    CHECK(l.state().last_generation == g);
+    CHECK(l.follower_targets().empty());
+}
+
 TEST_CASE("lifecycle: restore follows, rebuilds for a changed config, and notices a lost index") {
     auto l = followed("h1");
     auto same = after_crash(l, "h1", {true, false});
@@ -380,9 +413,13 @@ TEST_CASE("lifecycle: random walks of requests, progress, cancels, failures and 
                 case 6: {  // a crash, sometimes with an edited config
                     if (rng() % 4 == 0) hash = hash == "h1" ? "h2" : "h1";
                     generation_lifecycle r(l.type(), hash);
-                    r.restore(l.state(), {indices.count(l.state().active) > 0, indices.count(l.state().building) > 0});
-                    // I4: the generation readers see survives a crash as long as its index does.
-                    CHECK(r.reader_generation() == l.reader_generation());
+                    // The aliases point at the readers' generation, or already at the build when
+                    // the crash came between the alias swap and its record.
+                    const int aliased = l.phase() == phase::swapping && rng() % 2 ? l.state().building : readers_before;
+                    r.restore(l.state(), {indices.count(l.state().active) > 0, indices.count(l.state().building) > 0, aliased});
+                    // I4: the generation readers see survives a crash as long as its index does
+                    // (it is the build's when the aliases had moved to it).
+                    CHECK(r.reader_generation() == aliased);
                     l = r;
                     break;
                 }
