@@ -23,7 +23,14 @@ class Suite:
     name: str
     command: list          # argv; "{junit}" is replaced by the report path
     timeout: int           # seconds before the suite is killed and counted as failed
-    needs_es: bool = False
+    engine: str = ""       # the search engine it talks to ("" for none)
+
+
+# The engines the node-backed suites run against, and where scripts/test put each node.
+ENGINES = {
+    "opensearch": "SGCACHE_TEST_OPENSEARCH_URL",
+    "elasticsearch": "SGCACHE_TEST_ELASTICSEARCH_URL",
+}
 
 
 @dataclass
@@ -41,9 +48,12 @@ def suites(build: Path):
     def doctest(exe):
         return [str(build / exe), "--reporters=junit", "--out={junit}", "--no-intro=true"]
 
+    # The integration suite (sync, control, validate, the clients) runs against each engine,
+    # counted separately; the Python suites below talk to OpenSearch only.
     found = [
         Suite("unit", doctest("test/sgcache-unit-tests"), 300),
-        Suite("integration", doctest("test/sgcache-integration-tests"), 900, needs_es=True),
+        Suite("integration", doctest("test/sgcache-integration-tests"), 900, engine="opensearch"),
+        Suite("integration-es", doctest("test/sgcache-integration-tests"), 900, engine="elasticsearch"),
     ]
     # A short fuzzing run of the control socket's request decoder (libFuzzer, clang 14).
     found.append(Suite("fuzz", [sys.executable, str(ROOT / "scripts" / "lib" / "junit_wrap.py"),
@@ -58,7 +68,7 @@ def suites(build: Path):
     if python_integration.is_dir():
         found.append(Suite("pyintegration",
                            [py, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                            "--junitxml={junit}", str(python_integration)], 900, needs_es=True))
+                            "--junitxml={junit}", str(python_integration)], 900, engine="opensearch"))
     return found
 
 
@@ -71,6 +81,7 @@ def parse_junit(path: Path) -> Result:
             res.skipped += 1
         elif case.find("failure") is not None or case.find("error") is not None:
             res.failed += 1
+            name = f"{path.stem}: {name}"
             detail = []
             for f in list(case.iter("failure")) + list(case.iter("error")):
                 text = " ".join(filter(None, [f.get("message"), (f.text or "").strip()]))
@@ -79,6 +90,11 @@ def parse_junit(path: Path) -> Result:
         else:
             res.passed += 1
     return res
+
+
+def suites_needing(selected, build: Path):
+    """The engines the selected suites need (for scripts/test, which starts their nodes)."""
+    return sorted({s.engine for s in suites(build) if s.engine and (not selected or s.name in selected)})
 
 
 def run(suite: Suite, reports: Path, env: dict) -> Result:
@@ -115,8 +131,19 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--build", default=str(ROOT / "build"))
     ap.add_argument("--suite", action="append", help="run only these suites")
+    ap.add_argument("--engines-needed", action="store_true",
+                    help="print the engines the selected suites need, one a line, and exit")
     args = ap.parse_args()
     build = Path(args.build)
+    known = [s.name for s in suites(build)]
+    for name in args.suite or []:
+        if name not in known:
+            print(f"run_suites: unknown suite '{name}' (suites: {', '.join(known)})", file=sys.stderr)
+            return 2
+    if args.engines_needed:
+        for e in suites_needing(args.suite, build):
+            print(e)
+        return 0
     reports = build / "test-reports"
     reports.mkdir(parents=True, exist_ok=True)
 
@@ -128,11 +155,16 @@ def main():
     for suite in suites(build):
         if args.suite and suite.name not in args.suite:
             continue
-        if suite.needs_es and not env.get("SGCACHE_TEST_ES_URL"):
-            total.failed += 1
-            total.failures.append(f"{suite.name}: SGCACHE_TEST_ES_URL is not set")
-            continue
-        res = run(suite, reports, env)
+        suite_env = dict(env)
+        if suite.engine:
+            url = env.get(ENGINES[suite.engine])
+            if not url:
+                total.failed += 1
+                total.failures.append(f"{suite.name}: {ENGINES[suite.engine]} is not set (no {suite.engine} node)")
+                continue
+            suite_env["SGCACHE_TEST_ES_URL"] = url
+            suite_env["SGCACHE_TEST_ENGINE"] = suite.engine
+        res = run(suite, reports, suite_env)
         total.passed += res.passed
         total.failed += res.failed
         total.skipped += res.skipped

@@ -26,7 +26,8 @@ using test::run_coro;
 
 namespace {
 
-// Starts `scripts/opensearch-node start --nodes 2` and stops the cluster on destruction.
+// Starts `scripts/search-node start --nodes 2` (the engine of this run) and stops the cluster
+// on destruction.
 // The nodes watch this process's pid, so a crashed test run leaves no JVM behind.
 struct two_node_cluster {
     std::string dir;
@@ -34,7 +35,7 @@ struct two_node_cluster {
 
     two_node_cluster() {
         dir = "/tmp/" + test::unique_name("sgct-cluster");
-        const std::string cmd = test::repo_root() + "/scripts/opensearch-node start --nodes 2 --dir " + dir +
+        const std::string cmd = test::search_node_script() + " start --engine " + test::engine() + " --nodes 2 --dir " + dir +
                                 " --watch-pid " + std::to_string(::getpid()) + " --timeout 180";
         FILE* out = ::popen(cmd.c_str(), "r");
         if (!out) throw std::runtime_error("cannot run " + cmd);
@@ -48,13 +49,13 @@ struct two_node_cluster {
     }
 
     void kill_node(int k) const {
-        const std::string cmd = test::repo_root() + "/scripts/opensearch-node stop --kill --node " + std::to_string(k) +
+        const std::string cmd = test::search_node_script() + " stop --kill --node " + std::to_string(k) +
                                 " --dir " + dir + " >/dev/null 2>&1";
         if (std::system(cmd.c_str()) != 0) throw std::runtime_error("cannot stop node: " + cmd);
     }
 
     ~two_node_cluster() {
-        const std::string cmd = test::repo_root() + "/scripts/opensearch-node stop --dir " + dir + " >/dev/null 2>&1";
+        const std::string cmd = test::search_node_script() + " stop --dir " + dir + " >/dev/null 2>&1";
         (void)std::system(cmd.c_str());
         std::error_code ec;
         std::filesystem::remove_all(dir, ec);

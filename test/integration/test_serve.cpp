@@ -134,7 +134,7 @@ TEST_CASE("serve: kill -9 during the download and during following; a finished d
     }
 }
 
-TEST_CASE("serve: Shotgun faults and an OpenSearch restart in the middle of a run") {
+TEST_CASE("serve: Shotgun faults and a cluster restart in the middle of a run") {
     // A node of its own, on a fixed port, restarted with its data like a real cluster restart.
     const std::string node_dir = "/tmp/" + test::unique_name("sgct-restart-node");
     int port = 0;
@@ -143,8 +143,8 @@ TEST_CASE("serve: Shotgun faults and an OpenSearch restart in the middle of a ru
         asio::ip::tcp::acceptor a(probe, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
         port = a.local_endpoint().port();
     }
-    const std::string script = test::repo_root() + "/scripts/opensearch-node";
-    const std::string start = script + " start --dir " + node_dir + " --http-port " + std::to_string(port) +
+    const std::string script = test::search_node_script();
+    const std::string start = script + " start --engine " + test::engine() + " --dir " + node_dir + " --http-port " + std::to_string(port) +
                               " --watch-pid " + std::to_string(::getpid()) + " >/dev/null 2>&1";
     REQUIRE(std::system(start.c_str()) == 0);
     struct node_guard {
@@ -164,7 +164,7 @@ TEST_CASE("serve: Shotgun faults and an OpenSearch restart in the middle of a ru
     // The cluster goes away for a while, and comes back with its data.
     REQUIRE(std::system((script + " stop --dir " + node_dir + " >/dev/null 2>&1").c_str()) == 0);
     std::this_thread::sleep_for(4s);
-    REQUIRE(std::system((script + " start --keep-data --dir " + node_dir + " --http-port " + std::to_string(port) +
+    REQUIRE(std::system((script + " start --engine " + test::engine() + " --keep-data --dir " + node_dir + " --http-port " + std::to_string(port) +
                          " --watch-pid " + std::to_string(::getpid()) + " >/dev/null 2>&1")
                             .c_str()) == 0);
     REQUIRE(driver->wait(60s));

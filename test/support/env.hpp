@@ -20,10 +20,21 @@ inline std::string required_env(const char* name) {
 /// The node scripts/test started: "http://127.0.0.1:PORT".
 inline std::string es_url() { return required_env("SGCACHE_TEST_ES_URL"); }
 
+
 inline std::string repo_root() {
     const char* v = std::getenv("SGCACHE_ROOT");
     return v && *v ? v : ".";
 }
+
+/// The engine of that node, "opensearch" (default) or "elasticsearch" (SGCACHE_TEST_ENGINE):
+/// tests that start nodes of their own start the same engine.
+inline std::string engine() {
+    const char* v = std::getenv("SGCACHE_TEST_ENGINE");
+    return v && *v ? v : "opensearch";
+}
+
+/// The path of scripts/search-node (callers pass --engine engine()).
+inline std::string search_node_script() { return repo_root() + "/scripts/search-node"; }
 
 /// A name no other test (or earlier run) uses: "<prefix>-<pid>-<counter>-<time>".
 inline std::string unique_name(const std::string& prefix) {
