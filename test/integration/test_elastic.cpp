@@ -87,8 +87,8 @@ TEST_CASE("elastic: root info names the distribution and version; health is yell
         CHECK(info.version.rfind("2.", 0) == 0);
         CHECK(info.major == 2);
     } else {
-        CHECK(info.version.rfind("8.", 0) == 0);
-        CHECK(info.major == 8);
+        CHECK(info.major >= 8);  // 8.19 in the suite; 9.5 by hand (SGCACHE_TEST_ENGINE_VERSION)
+        CHECK(info.version.rfind(std::to_string(info.major) + ".", 0) == 0);
     }
     auto health = run_coro(ioc, es.health("yellow", 10s));
     CHECK((health.status == "green" || health.status == "yellow"));

@@ -35,7 +35,7 @@ struct two_node_cluster {
 
     two_node_cluster() {
         dir = "/tmp/" + test::unique_name("sgct-cluster");
-        const std::string cmd = test::search_node_script() + " start --engine " + test::engine() + " --nodes 2 --dir " + dir +
+        const std::string cmd = test::search_node_script() + " start" + test::search_node_engine_options() + " --nodes 2 --dir " + dir +
                                 " --watch-pid " + std::to_string(::getpid()) + " --timeout 180";
         FILE* out = ::popen(cmd.c_str(), "r");
         if (!out) throw std::runtime_error("cannot run " + cmd);

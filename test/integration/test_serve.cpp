@@ -144,7 +144,7 @@ TEST_CASE("serve: Shotgun faults and a cluster restart in the middle of a run") 
         port = a.local_endpoint().port();
     }
     const std::string script = test::search_node_script();
-    const std::string start = script + " start --engine " + test::engine() + " --dir " + node_dir + " --http-port " + std::to_string(port) +
+    const std::string start = script + " start" + test::search_node_engine_options() + " --dir " + node_dir + " --http-port " + std::to_string(port) +
                               " --watch-pid " + std::to_string(::getpid()) + " >/dev/null 2>&1";
     REQUIRE(std::system(start.c_str()) == 0);
     struct node_guard {
@@ -164,7 +164,7 @@ TEST_CASE("serve: Shotgun faults and a cluster restart in the middle of a run") 
     // The cluster goes away for a while, and comes back with its data.
     REQUIRE(std::system((script + " stop --dir " + node_dir + " >/dev/null 2>&1").c_str()) == 0);
     std::this_thread::sleep_for(4s);
-    REQUIRE(std::system((script + " start --engine " + test::engine() + " --keep-data --dir " + node_dir + " --http-port " + std::to_string(port) +
+    REQUIRE(std::system((script + " start" + test::search_node_engine_options() + " --keep-data --dir " + node_dir + " --http-port " + std::to_string(port) +
                          " --watch-pid " + std::to_string(::getpid()) + " >/dev/null 2>&1")
                             .c_str()) == 0);
     REQUIRE(driver->wait(60s));

@@ -33,8 +33,13 @@ inline std::string engine() {
     return v && *v ? v : "opensearch";
 }
 
-/// The path of scripts/search-node (callers pass --engine engine()).
+/// scripts/search-node and the options that pick the engine (and version, from
+/// SGCACHE_TEST_ENGINE_VERSION when set) of this run: " start ..." follows.
 inline std::string search_node_script() { return repo_root() + "/scripts/search-node"; }
+inline std::string search_node_engine_options() {
+    const char* v = std::getenv("SGCACHE_TEST_ENGINE_VERSION");
+    return " --engine " + engine() + (v && *v ? std::string(" --version ") + v : std::string());
+}
 
 /// A name no other test (or earlier run) uses: "<prefix>-<pid>-<counter>-<time>".
 inline std::string unique_name(const std::string& prefix) {

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 
-import org.elasticsearch.Build;
 import org.elasticsearch.common.settings.Settings;
 
 /**
@@ -27,20 +26,7 @@ public class ClasspathPluginsService extends PluginsService {
         super(settings, configDir, emptyLoader);
         List<LoadedPlugin> loaded = new ArrayList<>();
         for (Class<? extends Plugin> c : classes) {
-            PluginDescriptor descriptor = new PluginDescriptor(
-                c.getName(),
-                "loaded from the class path by sgcache's elasticsearch-node launcher",
-                "NA",
-                Build.current().version(),
-                Runtime.version().feature() + "",
-                c.getName(),
-                null,
-                List.of(),
-                false,
-                false,
-                false,
-                false
-            );
+            PluginDescriptor descriptor = ClasspathDescriptors.of(c);
             loaded.add(new LoadedPlugin(descriptor, loadPlugin(c, settings, configDir), c.getClassLoader()));
         }
         loadExtensions(loaded);
