@@ -51,7 +51,7 @@ std::string today_utc() {
 
 asio::awaitable<int> generate(const config::settings& settings, const parsed_args& args) {
     const auto executor = co_await asio::this_coro::executor;
-    shotgun::client sg(executor, shotgun_config(settings));
+    shotgun::client sg(executor, config::shotgun_client(settings));
     std::fprintf(stderr, "reading the schema of %s ...\n", settings.shotgun.url.c_str());
     auto fields = co_await sg.schema_read();
     auto entities = co_await sg.schema_entity_read();

@@ -305,7 +305,7 @@ int serve(const std::vector<std::string>& argv) {
         std::unique_ptr<elastic::client> stats_es;
         std::shared_ptr<observe::stats_writer> stats;
         if (settings.stats.enabled) {
-            auto cfg = elastic_config(settings);
+            auto cfg = config::elastic_client(settings);
             cfg.retry = retry_policy{3, std::chrono::milliseconds(500), std::chrono::milliseconds(5000)};
             stats_es = std::make_unique<elastic::client>(ioc.get_executor(), cfg);
             stats = std::make_shared<observe::stats_writer>(*stats_es, observe::writer_options(settings));

@@ -1,10 +1,8 @@
-// What every command does before its real work: client configurations built from the
-// service configuration, and running one top-level coroutine to completion.
+// What every command does before its real work: running one top-level coroutine to
+// completion (client configurations: config/clients.hpp).
 #pragma once
 
-#include "config/settings.hpp"
-#include "elastic/client.hpp"
-#include "shotgun/client.hpp"
+#include "config/clients.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -12,9 +10,6 @@
 #include <functional>
 
 namespace sgcache::app {
-
-shotgun::client_config shotgun_config(const config::settings& s);
-elastic::client_config elastic_config(const config::settings& s);
 
 /// Runs `work` on `ioc` until it finishes; rethrows what it throws.
 int run_to_completion(boost::asio::io_context& ioc, boost::asio::awaitable<int> work);

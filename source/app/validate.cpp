@@ -223,8 +223,8 @@ int counts_command(const std::vector<std::string>& argv) {
         if (configs.empty()) throw std::runtime_error("no entity configs in " + settings.entity_config_dir.string());
         log::configure("warning", settings.log.format);
         asio::io_context ioc{1};
-        shotgun::client sg(ioc.get_executor(), shotgun_config(settings));
-        elastic::client es(ioc.get_executor(), elastic_config(settings));
+        shotgun::client sg(ioc.get_executor(), config::shotgun_client(settings));
+        elastic::client es(ioc.get_executor(), config::elastic_client(settings));
         validate::validator v(sg, es, settings.elasticsearch.index_prefix, settings.shotgun.page_size, std::move(configs));
         std::vector<std::string> types;
         try {
@@ -326,8 +326,8 @@ int data_command(const std::vector<std::string>& argv) {
         apply_control_options(args, target);
         log::configure("warning", settings.log.format);
         asio::io_context ioc{1};
-        shotgun::client sg(ioc.get_executor(), shotgun_config(settings));
-        elastic::client es(ioc.get_executor(), elastic_config(settings));
+        shotgun::client sg(ioc.get_executor(), config::shotgun_client(settings));
+        elastic::client es(ioc.get_executor(), config::elastic_client(settings));
         validate::validator v(sg, es, settings.elasticsearch.index_prefix, settings.shotgun.page_size, std::move(configs));
         try {
             v.check(opts);

@@ -39,6 +39,23 @@ void generation_lifecycle::drop(int g) {
     }
 }
 
+void generation_lifecycle::clear_build() {
+    // Its number stays counted in last_generation.
+    state_.building = 0;
+    state_.building_hash.clear();
+    state_.ranges.clear();
+    state_.done.clear();
+    planned_ = false;
+}
+
+void generation_lifecycle::promote_build() {
+    const int old = state_.active;
+    state_.active = state_.building;
+    state_.active_hash = state_.building_hash;
+    clear_build();  // `loaded` stays: the finished build's report reads it
+    drop(old);
+}
+
 generation_lifecycle::restore_outcome generation_lifecycle::restore(type_state stored, index_facts facts) {
     require(phase_ == build_phase::waiting, "restore");
     restore_outcome out;
@@ -51,15 +68,8 @@ generation_lifecycle::restore_outcome generation_lifecycle::restore(type_state s
     if (state_.building && facts.aliased == state_.building) {
         // Stopped after the aliases moved and before the swap was recorded: it happened.
         out.swap_completed = true;
-        const int old = state_.active;
-        state_.active = state_.building;
-        state_.active_hash = state_.building_hash;
-        state_.building = 0;
-        state_.building_hash.clear();
-        state_.ranges.clear();
-        state_.done.clear();
+        promote_build();
         facts.active_exists = true;
-        drop(old);
     }
     if (state_.active && !facts.active_exists) {
         // Nothing left to serve from: the aliases went with the index.
@@ -78,10 +88,7 @@ generation_lifecycle::restore_outcome generation_lifecycle::restore(type_state s
         if (!usable) {
             out.build_discarded = true;
             drop(state_.building);
-            state_.building = 0;
-            state_.building_hash.clear();
-            state_.ranges.clear();
-            state_.done.clear();
+            clear_build();
             state_.loaded = 0;
         }
     }
@@ -108,13 +115,7 @@ void generation_lifecycle::fail(std::string why) {
         return;
     }
     if (phase_ == build_phase::loading) drop(state_.building);
-    if (phase_ == build_phase::loading || phase_ == build_phase::preparing) {
-        state_.building = 0;
-        state_.building_hash.clear();
-        state_.ranges.clear();
-        state_.done.clear();
-        planned_ = false;
-    }
+    if (phase_ == build_phase::loading || phase_ == build_phase::preparing) clear_build();
     cancel_requested_ = false;
     phase_ = build_phase::failed;
 }
@@ -203,29 +204,16 @@ void generation_lifecycle::begin_swap() {
 
 void generation_lifecycle::swapped() {
     require(phase_ == build_phase::swapping, "swapped");
-    const int old = state_.active;
-    state_.active = state_.building;
-    state_.active_hash = state_.building_hash;
-    state_.building = 0;
-    state_.building_hash.clear();
-    state_.ranges.clear();
-    state_.done.clear();
-    planned_ = false;
-    drop(old);
+    promote_build();
     phase_ = fail_after_swap_ ? build_phase::failed : build_phase::following;
     fail_after_swap_ = false;
 }
 
 void generation_lifecycle::abandon() {
     require((phase_ == build_phase::preparing || phase_ == build_phase::loading) && state_.active != 0, "abandon");
-    const int g = state_.building;
-    state_.building = 0;
-    state_.building_hash.clear();
-    state_.ranges.clear();
-    state_.done.clear();
+    drop(state_.building);
+    clear_build();
     state_.loaded = 0;
-    drop(g);
-    planned_ = false;
     cancel_requested_ = false;
     phase_ = build_phase::following;
 }

@@ -163,6 +163,10 @@ public:
 private:
     void require(bool ok, std::string_view what) const;
     void drop(int g);
+    // Empties the build's fields.
+    void clear_build();
+    // The swap: the build becomes the readers' generation, the old one goes to to_drop().
+    void promote_build();
 
     type_state state_;
     std::string config_hash_;

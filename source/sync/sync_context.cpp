@@ -2,6 +2,7 @@
 
 #include "common/backoff.hpp"
 #include "common/log.hpp"
+#include "config/clients.hpp"
 #include "shotgun/filters.hpp"
 #include "sync/schema_drift.hpp"
 
@@ -38,33 +39,10 @@ elastic::indexer_options indexer_options(const config::settings& s) {
 }
 
 elastic::client_config es_config(const config::settings& s) {
-    elastic::client_config c;
-    c.hosts = s.elasticsearch.hosts;
-    c.username = s.elasticsearch.username;
-    c.password = s.elasticsearch.password.reveal();
-    c.api_key = s.elasticsearch.api_key.reveal();
-    c.http.ca_file = s.elasticsearch.ca_file;
-    c.http.verify_peer = s.elasticsearch.verify_tls;
-    c.http.request_timeout = s.elasticsearch.request_timeout;
-    c.http.user_agent = "sgcache";
+    elastic::client_config c = config::elastic_client(s);
     // Compressing _bulk replies costs the cluster CPU that ingest needs; replies are not
     // worth it on a studio network.
     c.http.accept_gzip = false;
-    c.retry = s.elasticsearch.retry;
-    return c;
-}
-
-shotgun::client_config sg_config(const config::settings& s) {
-    shotgun::client_config c;
-    c.url = s.shotgun.url;
-    c.auth.script_name = s.shotgun.script_name;
-    c.auth.script_key = s.shotgun.script_key.reveal();
-    c.http.ca_file = s.shotgun.ca_file;
-    c.http.connect_timeout = s.shotgun.connect_timeout;
-    c.http.request_timeout = s.shotgun.request_timeout;
-    c.http.user_agent = "sgcache";
-    c.retry = s.shotgun.retry;
-    c.max_in_flight = s.shotgun.max_in_flight;
     return c;
 }
 
@@ -82,7 +60,7 @@ sync_context::sync_context(asio::any_io_executor e, engine_options o)
       opts(std::move(o)),
       s(opts.settings),
       es(ex, es_config(s)),
-      sg(ex, sg_config(s)),
+      sg(ex, config::shotgun_client(s)),
       state(ex, es, state_index(s.elasticsearch.index_prefix), holder_id(opts), opts.host, opts.pid),
       clock(std::chrono::hours(1)),
       snapshot_writer(es, indexer_options(s)),

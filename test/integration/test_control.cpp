@@ -2,6 +2,7 @@
 // the node, a rebuild under a steady workload without readers ever seeing fewer entities,
 // and every kind of bad or hostile client.
 #include "support/child_process.hpp"
+#include "support/control.hpp"
 #include "support/env.hpp"
 #include "support/run_coro.hpp"
 #include "support/sync_env.hpp"
@@ -36,26 +37,11 @@ using test::sync_env;
 
 namespace {
 
-// One request over a REQ socket; the reply, or "" when none came within `limit`.
 std::string ask(const std::string& endpoint, const std::string& body, std::chrono::milliseconds limit = 30000ms) {
-    zmq::context_t ctx;
-    zmq::socket_t s(ctx, zmq::socket_type::req);
-    s.set(zmq::sockopt::linger, 0);
-    s.connect(endpoint);
-    s.send(zmq::buffer(body), zmq::send_flags::none);
-    zmq::pollitem_t item{static_cast<void*>(s), 0, ZMQ_POLLIN, 0};
-    zmq::poll(&item, 1, limit);
-    if (!(item.revents & ZMQ_POLLIN)) return "";
-    zmq::message_t m;
-    (void)s.recv(m, zmq::recv_flags::none);
-    return m.to_string();
+    return test::control_ask(endpoint, body, limit);
 }
 
-json::object ask_json(const std::string& endpoint, const std::string& body) {
-    const auto reply = ask(endpoint, body);
-    REQUIRE_MESSAGE(!reply.empty(), "no reply to " << body);
-    return json::parse(reply).as_object();
-}
+json::object ask_json(const std::string& endpoint, const std::string& body) { return test::control_json(endpoint, body); }
 
 // One type's entry of `status`; empty when the server did not answer within half a second.
 json::object type_status(const std::string& endpoint, std::string_view type) {

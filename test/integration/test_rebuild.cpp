@@ -5,6 +5,7 @@
 //
 // The stress test runs a few rounds in the suite; by hand, run it many times on a loaded
 // machine with SGCACHE_REBUILD_STRESS_ROUNDS=N, or through scripts/rebuild-stress --repeat N.
+#include "support/control.hpp"
 #include "support/env.hpp"
 #include "support/run_coro.hpp"
 #include "support/sync_env.hpp"
@@ -14,8 +15,6 @@
 #include <boost/json/serialize.hpp>
 
 #include <doctest/doctest.h>
-
-#include <zmq.hpp>
 
 #include <algorithm>
 #include <csignal>
@@ -30,32 +29,9 @@ using test::sync_env;
 
 namespace {
 
-// One request over a REQ socket; the reply parsed, or an empty object when none came.
-json::object control(const std::string& endpoint, const std::string& body, std::chrono::milliseconds limit = 30s) {
-    zmq::context_t ctx;
-    zmq::socket_t s(ctx, zmq::socket_type::req);
-    s.set(zmq::sockopt::linger, 0);
-    s.connect(endpoint);
-    s.send(zmq::buffer(body), zmq::send_flags::none);
-    zmq::pollitem_t item{static_cast<void*>(s), 0, ZMQ_POLLIN, 0};
-    zmq::poll(&item, 1, limit);
-    if (!(item.revents & ZMQ_POLLIN)) return {};
-    zmq::message_t m;
-    (void)s.recv(m, zmq::recv_flags::none);
-    return json::parse(m.to_string()).as_object();
-}
+json::object control(const std::string& endpoint, const std::string& body) { return test::control_json(endpoint, body); }
 
 std::string endpoint_of(const sync_env& env) { return "tcp://127.0.0.1:" + std::to_string(env.control_port); }
-
-std::int64_t first_id(sync_env& env, const std::string& type) {
-    shotgun::read_request req;
-    req.type = type;
-    req.fields = {"id"};
-    req.page_size = 1;
-    auto page = run_coro(env.ioc, env.sg->read(req));
-    REQUIRE(!page.entities.empty());
-    return page.entities[0].at("id").to_number<std::int64_t>();
-}
 
 }  // namespace
 
@@ -65,8 +41,8 @@ TEST_CASE("rebuild: entities created while the build reads its id bounds reach t
     env.converge(60s, serve.get());
     const auto live = sync::names_for(env.prefix, "Version").live_alias;
     const auto before = run_coro(env.ioc, env.es->count(live));
-    const std::int64_t project = first_id(env, "Project");
-    const std::int64_t shot = first_id(env, "Shot");
+    const std::int64_t project = env.first_id("Project");
+    const std::int64_t shot = env.first_id("Shot");
 
     // The build's read of the highest Version id is answered only when the test says so:
     // everything created meanwhile lies beyond the ranges the build will load.

@@ -269,15 +269,7 @@ TEST_CASE("serve: links to a revived entity come back, in fields without a back-
     sync_env env({"--generate", "studio:800", "--seed", "25"}, {"Sequence", "Shot", "Version", "Task"}, "");
     auto serve = env.serve();
     env.converge(60s, serve.get());
-    auto first = [&](const std::string& type) {
-        shotgun::read_request req;
-        req.type = type;
-        req.fields = {"id"};
-        req.page_size = 1;
-        auto page = run_coro(env.ioc, env.sg->read(req));
-        REQUIRE(!page.entities.empty());
-        return page.entities[0].at("id").to_number<std::int64_t>();
-    };
+    auto first = [&](const std::string& type) { return env.first_id(type); };
     const json::object project{{"type", "Project"}, {"id", first("Project")}};
     const std::int64_t sequence = env.create("Sequence", json::object{{"code", "SQ_REVIVED"}, {"project", project}});
     const std::int64_t user = env.create("HumanUser", json::object{{"login", "revived.user"}, {"firstname", "Re"},

@@ -127,6 +127,16 @@ void sync_env::update(const std::string& type, std::int64_t id, const json::obje
     site_call("update", json::object{{"type", type}, {"id", id}, {"fields", std::move(list)}});
 }
 
+std::int64_t sync_env::first_id(const std::string& type) {
+    shotgun::read_request req;
+    req.type = type;
+    req.fields = {"id"};
+    req.page_size = 1;
+    auto page = run_coro(ioc, sg->read(req));
+    REQUIRE(!page.entities.empty());
+    return page.entities[0].at("id").to_number<std::int64_t>();
+}
+
 json::object sync_env::site_stats() {
     http::client admin(ioc.get_executor(), http::parse_endpoint(site->url()));
     http::request req;

@@ -61,6 +61,8 @@ struct sync_env {
     std::int64_t create(const std::string& type, const boost::json::object& fields);
     /// `update` of one entity's fields.
     void update(const std::string& type, std::int64_t id, const boost::json::object& fields);
+    /// The lowest id of a type on the site (REQUIREs one).
+    std::int64_t first_id(const std::string& type);
     /// GET /_admin/stats of the fake site.
     boost::json::object site_stats();
     /// POST /_admin/release: the answers the `hold` fault held back go out.
