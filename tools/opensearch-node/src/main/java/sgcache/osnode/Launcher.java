@@ -1,20 +1,12 @@
 package sgcache.osnode;
 
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import org.opensearch.common.logging.LogConfigurator;
 import org.opensearch.common.settings.Settings;
@@ -27,11 +19,15 @@ import org.opensearch.node.Node;
 import org.opensearch.plugins.Plugin;
 import org.opensearch.transport.TransportService;
 
+import sgcache.nodelauncher.NodeLauncher;
+
 /**
- * Starts one real OpenSearch 2.19 node inside this JVM, for sgcache's tests,
- * benchmarks and demo. See tools/opensearch-node/README.md and scripts/opensearch-node.
+ * Starts one real OpenSearch 2.19 node inside this JVM, for sgcache's tests, benchmarks and
+ * demo. The command line, the watchers and the READY line are NodeLauncher's (shared with the
+ * Elasticsearch launcher); this class builds the node. See tools/opensearch-node/README.md
+ * and scripts/search-node.
  */
-public final class Launcher {
+public final class Launcher implements NodeLauncher.Engine {
 
     /** Module plugins a distribution ships under modules/; loaded here from the class path. */
     private static final String[] REQUIRED_PLUGINS = {
@@ -45,21 +41,6 @@ public final class Launcher {
         "org.opensearch.search.aggregations.matrix.MatrixAggregationPlugin",
     };
 
-    private static final String LOG4J2_PROPERTIES = String.join("\n",
-        "# Written by sgcache's opensearch-node launcher; rewritten at every start.",
-        "status = error",
-        "appender.console.type = Console",
-        "appender.console.name = console",
-        "appender.console.target = SYSTEM_ERR",
-        "appender.console.layout.type = PatternLayout",
-        "appender.console.layout.pattern = [%d{ISO8601}][%-5p][%-25c{1.}] [%node_name]%marker %m%n",
-        "rootLogger.level = @LEVEL@",
-        "rootLogger.appenderRef.console.ref = console",
-        "# A WARN at every start that says nothing useful here.",
-        "logger.dangling.name = org.opensearch.gateway.DanglingIndicesState",
-        "logger.dangling.level = error",
-        "");
-
     /** Node's constructor that takes class-path plugins is protected. */
     static final class EmbeddedNode extends Node {
         EmbeddedNode(Environment env, List<Class<? extends Plugin>> plugins) {
@@ -67,87 +48,16 @@ public final class Launcher {
         }
     }
 
-    private static final class Options {
-        Path home;
-        String clusterName = "sgcache-test";
-        String nodeName = "node-1";
-        List<String> seedHosts = new ArrayList<>();
-        List<String> roles = new ArrayList<>();
-        boolean bootstrapCluster;
-        boolean seedFile;
-        Integer defaultReplicas;
-        long watchPid = -1;
-        int httpPort = 0;
-        boolean exitOnStdinEof;
-        String logLevel = "warn";
+    public static void main(String[] args) {
+        NodeLauncher.main(args, new Launcher());
     }
 
-    private static void usage(PrintStream out) {
-        out.println(String.join("\n",
-            "usage: java -cp 'target/classes:target/lib/*' sgcache.osnode.Launcher --home DIR [options]",
-            "  --home DIR               node home (config/, data/, logs/, modules/, plugins/ are created)",
-            "  --cluster-name NAME      cluster.name (default sgcache-test)",
-            "  --node-name NAME         node.name (default node-1)",
-            "  --roles a,b,c            node.roles, e.g. cluster_manager,data,ingest or data,ingest",
-            "  --bootstrap-cluster      first node of a multi-node cluster: sets",
-            "                           cluster.initial_cluster_manager_nodes to this node's name",
-            "  --seed-hosts h:p[,h:p]   discovery.seed_hosts: join the cluster through these transport addresses",
-            "  --seed-file              also read seed addresses from HOME/config/unicast_hosts.txt (one host:port",
-            "                           a line; re-read at every discovery round, so it may be written later)",
-            "  (with none of --bootstrap-cluster, --seed-hosts, --seed-file: discovery.type=single-node)",
-            "  --default-replicas N     cluster.default_number_of_replicas",
-            "  --watch-pid PID          exit cleanly once process PID is gone (polled every 500 ms)",
-            "  --exit-on-stdin-eof      exit cleanly when standard input reaches end of file",
-            "  --log-level LEVEL        root log level of the console log (stderr), default warn",
-            "  --http-port N            bind HTTP to this port instead of a free one (restart tests)",
-            "Binds HTTP and transport to 127.0.0.1 on free ports, writes HOME/http.url and",
-            "HOME/transport.port, then prints 'READY <url>' on standard output."));
-    }
-
-    private static Options parse(String[] args) {
-        Options o = new Options();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            switch (a) {
-                case "--home": o.home = Path.of(need(args, ++i, a)).toAbsolutePath(); break;
-                case "--cluster-name": o.clusterName = need(args, ++i, a); break;
-                case "--node-name": o.nodeName = need(args, ++i, a); break;
-                case "--roles": o.roles = splitList(need(args, ++i, a)); break;
-                case "--seed-hosts": o.seedHosts = splitList(need(args, ++i, a)); break;
-                case "--bootstrap-cluster": o.bootstrapCluster = true; break;
-                case "--seed-file": o.seedFile = true; break;
-                case "--default-replicas": o.defaultReplicas = Integer.parseInt(need(args, ++i, a)); break;
-                case "--watch-pid": o.watchPid = Long.parseLong(need(args, ++i, a)); break;
-                case "--exit-on-stdin-eof": o.exitOnStdinEof = true; break;
-                case "--log-level": o.logLevel = need(args, ++i, a); break;
-                case "--http-port": o.httpPort = Integer.parseInt(need(args, ++i, a)); break;
-                case "-h": case "--help": usage(System.out); System.exit(0); break;
-                default: die("unknown argument: " + a);
-            }
-        }
-        if (o.home == null) die("--home DIR is required");
-        if (o.bootstrapCluster && (o.seedFile || !o.seedHosts.isEmpty())) {
-            die("--bootstrap-cluster excludes --seed-hosts and --seed-file");
-        }
-        return o;
-    }
-
-    private static String need(String[] args, int i, String opt) {
-        if (i >= args.length) die(opt + " needs a value");
-        return args[i];
-    }
-
-    private static List<String> splitList(String s) {
-        List<String> l = new ArrayList<>();
-        for (String p : s.split(",")) if (!p.isBlank()) l.add(p.trim());
-        return l;
-    }
-
-    private static void die(String msg) {
-        System.err.println("opensearch-node launcher: " + msg);
-        usage(System.err);
-        System.exit(2);
-    }
+    @Override public String launcherName() { return "opensearch-node launcher"; }
+    @Override public String mainClass() { return Launcher.class.getName(); }
+    @Override public String rootPackage() { return "org.opensearch"; }
+    @Override public String managerRole() { return "cluster_manager"; }
+    @Override public String initialManagersSetting() { return "cluster.initial_cluster_manager_nodes"; }
+    @Override public String defaultReplicasHelp() { return "cluster.default_number_of_replicas"; }
 
     @SuppressWarnings("unchecked")
     private static List<Class<? extends Plugin>> pluginClasses() {
@@ -168,154 +78,36 @@ public final class Launcher {
         return out;
     }
 
-    /** Reads field 22 (start time) of /proc/PID/stat, or null when gone or a zombie. */
-    private static String procStartTime(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"), StandardCharsets.US_ASCII);
-            String rest = stat.substring(stat.lastIndexOf(')') + 2); // after "comm) "
-            String[] f = rest.trim().split(" ");
-            if (f[0].equals("Z") || f[0].equals("X")) return null; // dead, not yet reaped
-            return f[19]; // field 22 overall; rest starts at field 3
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
-    }
-
-    private static void writeAtomically(Path file, String content) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, content, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    // LogConfigurator replaces System.out/err with streams into log4j; keep the real ones.
-    private static final PrintStream realOut =
-        new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
-    private static final PrintStream realErr =
-        new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
-
-    private static volatile Node node;
-    private static final CountDownLatch closed = new CountDownLatch(1);
-
-    /** Closes the node once; used by the shutdown hook (SIGTERM, System.exit). */
-    private static synchronized void closeNode() {
-        Node n = node;
-        node = null;
-        if (n == null) return;
-        try {
-            n.close();
-            if (!n.awaitClose(20, TimeUnit.SECONDS)) {
-                realErr.println("opensearch-node launcher: node did not close within 20 s");
-            }
-        } catch (Exception e) {
-            realErr.println("opensearch-node launcher: error while closing node: " + e);
-        } finally {
-            closed.countDown();
-        }
-    }
-
-    private static void exitSoon(String why) {
-        realErr.println("opensearch-node launcher: " + why + "; shutting down");
-        // System.exit runs the shutdown hook, which closes the node.
-        Thread t = new Thread(() -> System.exit(0), "osn-exit");
-        t.setDaemon(false);
-        t.start();
-    }
-
-    public static void main(String[] args) {
-        try {
-            run(args);
-        } catch (Throwable t) {
-            realErr.println("opensearch-node launcher: startup failed: " + t);
-            t.printStackTrace(realErr);
-            // Node threads may not all be daemons: make sure the JVM goes away.
-            System.exit(1);
-        }
-    }
-
-    private static void run(String[] args) throws Exception {
-        Options o = parse(args);
-
-        // Watchers start first so that a parent dying during startup is noticed too.
-        if (o.watchPid > 0) {
-            final String startTime = procStartTime(o.watchPid);
-            if (startTime == null) {
-                System.err.println("opensearch-node launcher: --watch-pid " + o.watchPid + " is not running");
-                System.exit(3);
-            }
-            Thread w = new Thread(() -> {
-                while (true) {
-                    try { Thread.sleep(500); } catch (InterruptedException e) { return; }
-                    if (!startTime.equals(procStartTime(o.watchPid))) {
-                        exitSoon("watched process " + o.watchPid + " is gone");
-                        return;
-                    }
-                }
-            }, "osn-watch-pid");
-            w.setDaemon(true);
-            w.start();
-        }
-        if (o.exitOnStdinEof) {
-            final InputStream in = new java.io.FileInputStream(FileDescriptor.in);
-            Thread r = new Thread(() -> {
-                byte[] buf = new byte[256];
-                try {
-                    while (in.read(buf) >= 0) { /* discard */ }
-                } catch (IOException ignored) {
-                    // treat a read error like EOF
-                }
-                exitSoon("standard input closed");
-            }, "osn-stdin-eof");
-            r.setDaemon(true);
-            r.start();
-        }
-
-        Path home = o.home;
-        Path config = home.resolve("config");
-        for (String d : new String[] {"config", "data", "logs", "modules", "plugins"}) {
-            Files.createDirectories(home.resolve(d));
-        }
-        Files.writeString(config.resolve("log4j2.properties"),
-            LOG4J2_PROPERTIES.replace("@LEVEL@", o.logLevel), StandardCharsets.UTF_8);
-        Files.deleteIfExists(home.resolve("http.url"));
-        Files.deleteIfExists(home.resolve("transport.port"));
-
-        Settings.Builder sb = Settings.builder()
-            .put("path.home", home.toString())
-            .put("path.data", home.resolve("data").toString())
-            .put("path.logs", home.resolve("logs").toString())
-            .put("cluster.name", o.clusterName)
-            .put("node.name", o.nodeName)
-            .put("network.host", "127.0.0.1")
-            .put("http.port", Integer.toString(o.httpPort))
-            .put("transport.port", "0")
-            .put("cluster.routing.allocation.disk.threshold_enabled", false);
-        if (!o.roles.isEmpty()) sb.putList("node.roles", o.roles);
-        if (o.bootstrapCluster) {
-            sb.putList("cluster.initial_cluster_manager_nodes", o.nodeName);
-            sb.putList("discovery.seed_hosts", Collections.emptyList());
-        } else if (!o.seedHosts.isEmpty() || o.seedFile) {
-            sb.putList("discovery.seed_hosts", o.seedHosts);
-            if (o.seedFile) {
-                // FileBasedSeedHostsProvider (core): config/unicast_hosts.txt, re-read every round.
-                sb.putList("discovery.seed_providers", "file");
-                Path hosts = config.resolve("unicast_hosts.txt");
-                if (!Files.exists(hosts)) Files.writeString(hosts, "", StandardCharsets.UTF_8);
-            }
-        } else {
-            sb.put("discovery.type", "single-node");
-        }
-
+    @Override
+    @SuppressWarnings("unchecked")
+    public NodeLauncher.Started start(Map<String, Object> settings, NodeLauncher.Options o, Path config,
+                                      Consumer<NodeLauncher.Started> built) throws Exception {
+        Settings.Builder sb = Settings.builder();
+        settings.forEach((k, v) -> {
+            if (v instanceof List) sb.putList(k, (List<String>) v); else sb.put(k, (String) v);
+        });
         Environment env = InternalSettingsPreparer.prepareEnvironment(sb.build(), Collections.emptyMap(), config, () -> o.nodeName);
         LogConfigurator.registerErrorListener();
         LogConfigurator.setNodeName(o.nodeName);
         LogConfigurator.configure(env);
 
-        Runtime.getRuntime().addShutdownHook(new Thread(Launcher::closeNode, "osn-shutdown"));
-
         Node n = new EmbeddedNode(env, pluginClasses());
-        node = n;
+        NodeLauncher.Started started = new NodeLauncher.Started() {
+            @Override public String httpAddress() { return http().getAddress(); }
+            @Override public int httpPort() { return http().getPort(); }
+            @Override public int transportPort() {
+                return n.injector().getInstance(TransportService.class).boundAddress().publishAddress().getPort();
+            }
+            @Override public boolean close(long seconds) throws Exception {
+                n.close();
+                return n.awaitClose(seconds, TimeUnit.SECONDS);
+            }
+            private TransportAddress http() {
+                return n.injector().getInstance(HttpServerTransport.class).boundAddress().publishAddress();
+            }
+        };
+        built.accept(started);
         n.start();
-
         if (o.defaultReplicas != null) {
             // A node setting cluster.default_number_of_replicas is accepted but ignored: index
             // creation reads it from the cluster state's settings only. Set it there.
@@ -323,17 +115,7 @@ public final class Launcher {
                 .setPersistentSettings(Settings.builder().put("cluster.default_number_of_replicas", o.defaultReplicas))
                 .get(TimeValue.timeValueSeconds(30));
         }
-
-        TransportAddress http = n.injector().getInstance(HttpServerTransport.class).boundAddress().publishAddress();
-        TransportAddress transport = n.injector().getInstance(TransportService.class).boundAddress().publishAddress();
-        String url = "http://" + http.getAddress() + ":" + http.getPort();
-        writeAtomically(home.resolve("transport.port"), transport.getPort() + "\n");
-        writeAtomically(home.resolve("http.url"), url + "\n");
-        realOut.println("READY " + url);
-        realOut.flush();
-
-        // Node threads are daemons: keep main alive until the node has closed.
-        closed.await();
+        return started;
     }
 
     private Launcher() {}
