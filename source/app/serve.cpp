@@ -24,6 +24,8 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <csignal>
+#include <functional>
+#include <thread>
 #include <memory>
 #include <cstdio>
 #include <string>
@@ -176,21 +178,50 @@ auto finisher(std::shared_ptr<bool> done, const char* component) {
 // terminal cancellation into the engine's coroutine (rather than racing the engine against
 // the signal wait with ||, which would wait for ever on a signal that never comes when the
 // engine fails).
+// Ends the process at once, when a stop takes too long or a second signal comes. Safe at any moment: what the state index holds is consistent (the
+// cursor and each download range are persisted only after Elasticsearch acknowledged what
+// they cover), so the next start reads again whatever was in flight, as after kill -9.
+[[noreturn]] void exit_now(const std::string& why, int status) {
+    clear_line();
+    log::warning("serve", why);
+    std::fflush(stdout);
+    std::fflush(stderr);
+    ::_exit(status);
+}
+
 asio::awaitable<int> serve(sync::engine& engine, control::server& control, observe::stats_writer* stats,
-                           observe::metrics_server* metrics) {
+                           observe::metrics_server* metrics, std::chrono::milliseconds stop_timeout) {
     const auto ex = co_await asio::this_coro::executor;
     asio::signal_set signals(ex, SIGINT, SIGTERM);
     asio::cancellation_signal stop;
     bool stopping = false;
     auto done = std::make_shared<bool>(false);
-    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-        if (ec) return;
-        stopping = true;
-        clear_line();
-        shown.clear();
-        log::info("serve", std::string("stopping on ") + (sig == SIGINT ? "SIGINT" : "SIGTERM"));
-        stop.emit(asio::cancellation_type::terminal);
-    });
+    // The stop's deadline is a watchdog thread, not a timer on the io_context: whatever is
+    // still on its way there when the engine has stopped (a request to a stalled node) must
+    // not keep the process alive, and a timer would go with the coroutine that owns it.
+    const double limit_s = std::chrono::duration<double>(stop_timeout).count();
+    std::function<void(const boost::system::error_code&, int)> on_signal =
+        [&](const boost::system::error_code& ec, int sig) {
+            if (ec) return;
+            const char* name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+            if (stopping) exit_now(std::string("second ") + name + ": stopping at once", 128 + sig);
+            stopping = true;
+            clear_line();
+            shown.clear();
+            log::info("serve", std::string("stopping on ") + name, {{"stop_timeout_s", limit_s}});
+            std::thread([stop_timeout, limit_s] {
+                std::this_thread::sleep_for(stop_timeout);
+                char buf[200];
+                std::snprintf(buf, sizeof buf,
+                              "did not stop within %.0f s (sync.stop_timeout_s); exiting without waiting for the "
+                              "requests still in flight: what was acknowledged is kept, the rest is read again",
+                              limit_s);
+                exit_now(buf, 0);
+            }).detach();
+            stop.emit(asio::cancellation_type::terminal);
+            signals.async_wait(on_signal);  // a second signal ends it at once
+        };
+    signals.async_wait(on_signal);
     if (tty) {
         auto display = show_progress(engine, done);
         asio::co_spawn(ex, std::move(display), asio::detached);
@@ -340,7 +371,7 @@ int serve(const std::vector<std::string>& argv) {
         };
         control::server control_socket(ioc.get_executor(), zmq_context, endpoint, token, handle);
         log::info("control", "listening", {{"endpoint", control_socket.endpoint()}, {"token", !token.empty()}});
-        const int rc = run_to_completion(ioc, serve(engine, control_socket, stats.get(), metrics.get()));
+        const int rc = run_to_completion(ioc, serve(engine, control_socket, stats.get(), metrics.get(), settings.sync.stop_timeout));
         log::info("serve", "stopped");
         return rc;
     } catch (const boost::asio::multiple_exceptions& e) {

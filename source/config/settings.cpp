@@ -163,6 +163,7 @@ void read_sync(map_reader m, sync_settings& s) {
     if (auto v = m.millis("safety_scan_overlap_s", 0, 24 * 3600)) s.safety_scan_overlap = *v;
     if (auto v = m.millis("lease_ttl_s", 5, 24 * 3600)) s.lease_ttl = *v;
     if (auto v = m.boolean("keep_removed_types")) s.keep_removed_types = *v;
+    if (auto v = m.millis("stop_timeout_s", 1, 3600)) s.stop_timeout = *v;
     m.finish();
 }
 

@@ -77,6 +77,9 @@ struct sync_settings {
     std::chrono::milliseconds safety_scan_overlap{60 * 1000};
     std::chrono::milliseconds lease_ttl{60 * 1000};
     bool keep_removed_types = false;
+    /// How long SIGTERM/SIGINT may take: past it, serve exits without waiting for requests
+    /// still in flight (what was acknowledged is persisted; the rest is read again).
+    std::chrono::milliseconds stop_timeout{5 * 1000};
 };
 
 struct stats_settings {

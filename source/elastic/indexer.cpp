@@ -2,6 +2,8 @@
 
 #include "elastic/client.hpp"
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -10,6 +12,7 @@
 
 #include <chrono>
 #include <exception>
+#include <list>
 #include <vector>
 
 namespace sgcache::elastic {
@@ -26,6 +29,8 @@ struct bulk_indexer::state {
     std::size_t in_flight = 0;
     std::size_t pending = 0;       // added, no final outcome yet
     std::exception_ptr failure;    // the first undeliverable batch, rethrown to the caller
+    // One signal per batch in flight, so that cancel_in_flight() can end every one of them.
+    std::list<asio::cancellation_signal> sending;
     // A timer that never expires, used as a condition variable: cancel() wakes every waiter,
     // and waiters re-check their condition in a loop (one thread, so no wake-up is lost).
     std::optional<asio::steady_timer> wakeup;
@@ -123,8 +128,10 @@ struct bulk_indexer::state {
         ops.swap(batch);
         batch_bytes = 0;
         // The task owns its state reference and its ops: it may outlive the caller's frame.
+        auto signal = sending.emplace(sending.end());
+        auto done = [self, signal](std::exception_ptr) { self->sending.erase(signal); };
         asio::co_spawn(co_await asio::this_coro::executor, send_guarded(self, std::move(ops)),
-                       [](std::exception_ptr) {});
+                       asio::bind_cancellation_slot(signal->slot(), done));
     }
 };
 
@@ -157,6 +164,10 @@ asio::awaitable<void> bulk_indexer::flush() {
 }
 
 indexer_stats bulk_indexer::stats() const noexcept { return state_->stats; }
+
+void bulk_indexer::cancel_in_flight() {
+    for (auto& signal : state_->sending) signal.emit(asio::cancellation_type::terminal);
+}
 std::size_t bulk_indexer::pending() const noexcept { return state_->pending; }
 
 }  // namespace sgcache::elastic

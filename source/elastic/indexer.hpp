@@ -13,7 +13,8 @@
 // caller must not treat them as acknowledged (sgcache re-reads them).
 //
 // Cancellation: terminal cancellation of the caller of add()/flush() stops waiting; batches
-// already in flight finish (or fail) on their own and keep the shared state alive.
+// already in flight finish (or fail) on their own and keep the shared state alive, unless
+// cancel_in_flight() ends them (at shutdown: their items get no outcome).
 //
 // Threading: one io_context thread; the client must outlive the indexer and its batches.
 #pragma once
@@ -77,6 +78,10 @@ public:
     boost::asio::awaitable<void> flush();
 
     indexer_stats stats() const noexcept;
+    /// Cancels the batches being sent (terminal cancellation of their requests): their items
+    /// get no outcome, as if undeliverable. For a shutdown that must not wait for a stalled
+    /// cluster.
+    void cancel_in_flight();
     /// Operations added but without a final outcome yet.
     std::size_t pending() const noexcept;
 

@@ -37,7 +37,16 @@ struct engine::impl {
         loops.spawn(builder.run());
         loops.spawn(scan.run());
         loops.spawn(housekeeping.run());
-        co_await loops.wait();
+        try {
+            co_await loops.wait();
+        } catch (...) {
+            // Stopped or failed: _bulk requests still on their way to a stalled cluster must
+            // not hold up the exit. What they carried was never acknowledged, so nothing
+            // persisted covers it: the next start reads it again.
+            ctx.snapshot_writer.cancel_in_flight();
+            ctx.follower_writer.cancel_in_flight();
+            throw;
+        }
     }
 
     engine_status status() const {

@@ -79,11 +79,13 @@ generation_lifecycle::restore_outcome generation_lifecycle::restore(type_state s
     }
     bool build_wanted = rebuild_requested_;
     if (state_.building) {
-        // A build resumes only into its own index, for the config of today, with its ranges
-        // known; otherwise it starts again under a new number (a build of another config is
-        // not wanted any more: the decision below is then the usual one).
+        // A build resumes into its own index, for the config of today; otherwise it starts
+        // again under a new number (a build of another config is not wanted any more: the
+        // decision below is then the usual one). One stopped before its ranges were planned
+        // plans them now, into the same index: the follower writes to it from this start,
+        // before the bounds are read, as I1 asks.
         const bool same_config = state_.building_hash == config_hash_;
-        const bool usable = same_config && facts.building_exists && !state_.ranges.empty();
+        const bool usable = same_config && facts.building_exists;
         build_wanted = build_wanted || same_config;
         if (!usable) {
             out.build_discarded = true;
@@ -95,7 +97,9 @@ generation_lifecycle::restore_outcome generation_lifecycle::restore(type_state s
     state_.done.resize(state_.ranges.size(), false);
     if (state_.building) {
         phase_ = build_phase::loading;
-        planned_ = true;
+        // Persisted ranges mean planned. None: never planned, or a type without entities,
+        // whose bounds are cheap to read again.
+        planned_ = !state_.ranges.empty();
         out.resumed = true;
     } else if (state_.active && state_.active_hash == config_hash_ && !build_wanted) {
         phase_ = build_phase::following;

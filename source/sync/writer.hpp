@@ -69,6 +69,9 @@ public:
     /// deleted. Throws like flush(); cancellation ends the wait with operation_aborted.
     boost::asio::awaitable<void> retire(const std::string& index);
 
+    /// Ends the requests being sent (shutdown): their documents get no outcome.
+    void cancel_in_flight() { indexer_.cancel_in_flight(); }
+
     const std::map<std::string, type_write_stats>& stats() const noexcept { return stats_; }
     elastic::indexer_stats indexer_stats() const noexcept { return indexer_.stats(); }
 

@@ -11,8 +11,6 @@
 #include <doctest/doctest.h>
 
 #include <csignal>
-#include <fstream>
-#include <regex>
 
 using namespace sgcache;
 using namespace std::chrono_literals;
@@ -23,22 +21,17 @@ TEST_CASE("lease: a server restarted while its killed predecessor's lease write 
     sync_env env({"--generate", "studio:500", "--seed", "26"}, {"Shot", "Asset"}, "");
     test::hold_proxy proxy(env.es_url);
     // Both servers reach the node through the proxy, which holds back writes of the lease.
-    std::ifstream in(env.config_file);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    text = std::regex_replace(text, std::regex("hosts: \\[[^\\]]*\\]"), "hosts: [" + proxy.url() + "]");
-    const auto proxied = env.dir / "proxied.yaml";
-    std::ofstream(proxied) << text;
-    const std::vector<std::string> argv{test::sgcache_binary(), "serve", "--config", proxied.string()};
     proxy.hold(http::verb::put, "/" + sync::state_index(env.prefix) + "/_doc/lease");
 
     // The first server sends its lease write and dies before it arrives.
     {
-        test::child_process dead(argv, (env.dir / "dead.log").string());
-        REQUIRE_MESSAGE(eventually([&] { return proxy.held() == 1; }, 30s), dead.log());
-        dead.kill9();
+        auto dead = env.serve_through(proxy.url(), "dead");
+        REQUIRE_MESSAGE(eventually([&] { return proxy.held() == 1; }, 30s), dead->log());
+        dead->kill9();
     }
     // Its successor reads the state (no lease yet) and sends its own lease write, held too.
-    test::child_process successor(argv, (env.dir / "successor.log").string());
+    auto successor_process = env.serve_through(proxy.url(), "successor");
+    auto& successor = *successor_process;
     REQUIRE_MESSAGE(eventually([&] { return proxy.held() == 2; }, 30s), successor.log());
     proxy.stop_holding();
     // The dead server's write lands first, then the successor's finds the lease changed.

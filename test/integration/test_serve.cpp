@@ -7,6 +7,7 @@
 #include "shotgun/client.hpp"
 #include "shotgun/schema.hpp"
 #include "support/env.hpp"
+#include "support/hold_proxy.hpp"
 #include "support/run_coro.hpp"
 #include "support/sync_env.hpp"
 #include "sync/documents.hpp"
@@ -297,5 +298,69 @@ TEST_CASE("serve: links to a revived entity come back, in fields without a back-
     };
     CHECK(doc("Version", version).at("entity").at("id").to_number<std::int64_t>() == sequence);
     CHECK(doc("Task", task).at("task_assignees").as_array().size() == 1);
+    serve->stop(SIGTERM, 10s);
+}
+
+TEST_CASE("serve: SIGTERM with a stalled node ends within the stop timeout; nothing unacknowledged is lost") {
+    sync_env env({"--generate", "studio:1500", "--seed", "27"}, {"Shot", "Task"}, "  stop_timeout_s: 3\n");
+    test::hold_proxy proxy(env.es_url);
+    const std::string lease = "/" + sync::state_index(env.prefix) + "/_doc/lease";
+    for (int round = 1; round <= 2; ++round) {
+        CAPTURE(round);
+        auto serve = env.serve_through(proxy.url(), "stalled-" + std::to_string(round));
+        env.converge(60s, serve.get());
+        // From now on the node takes no more documents: every _bulk request stays on its way.
+        proxy.hold(http::verb::post, "/_bulk");
+        // Round 2: the lease cannot be released either, so only the stop timeout ends it.
+        if (round == 2) proxy.hold(http::verb::put, lease);
+        const auto held_before = proxy.held();
+        auto driver = env.driver(20, 27 + round, 3);
+        REQUIRE(driver->wait(60s));
+        REQUIRE_MESSAGE(eventually([&] { return proxy.held() > held_before; }, 30s), serve->log());
+        const auto t0 = std::chrono::steady_clock::now();
+        auto status = serve->stop(SIGTERM, 30s);
+        const auto took = std::chrono::steady_clock::now() - t0;
+        REQUIRE(status);
+        CHECK(*status == 0);
+        // Bounded by the stop timeout, not by the request's (60 s) or its retries: the margin
+        // is for a loaded machine, the point is that it is not minutes.
+        CHECK_MESSAGE(took < 15s, std::chrono::duration<double>(took).count() << " s");
+        if (round == 1) {
+            // The requests in flight are cancelled: a clean stop, lease released.
+            CHECK(serve->log().find("serve: stopped") != std::string::npos);
+            CHECK(serve->log().find("did not stop within") == std::string::npos);
+        } else {
+            CHECK(serve->log().find("did not stop within 3 s") != std::string::npos);
+        }
+        proxy.stop_holding();
+    }
+    // The changes whose documents were held were never acknowledged, so the cursor did not
+    // pass them: the next start reads them again.
+    auto again = env.serve();
+    env.converge(60s, again.get());
+    again->stop(SIGTERM, 10s);
+}
+
+TEST_CASE("serve: killed between creating a download's index and planning its ranges, it resumes into that index") {
+    sync_env env({"--generate", "studio:800", "--seed", "28"}, {"Shot", "Asset"}, "");
+    // The read of Asset's highest id is held: the server has created and recorded Asset's
+    // index, and not yet planned its ranges, when it is killed.
+    env.set_faults(R"({"hold": ["\"type\":\"Asset\"", "\"direction\":\"desc\""]})");
+    {
+        auto serve = env.serve();
+        REQUIRE_MESSAGE(eventually([&] { return env.site_stats().at("held").to_number<int>() == 1; }, 30s), serve->log());
+        auto doc = env.state_doc("type-Asset");
+        REQUIRE(doc.at("building").to_number<int>() == 1);
+        CHECK(doc.at("ranges").as_array().empty());
+        serve->kill9();
+    }
+    env.set_faults(R"({"hold": []})");
+    env.release_held();
+    auto serve = env.serve();
+    env.converge(60s, serve.get());
+    // The same generation, its ranges planned by the new server: no index was left behind.
+    CHECK(env.active_index("Asset") == sync::names_for(env.prefix, "Asset").generation(1));
+    CHECK_FALSE(run_coro(env.ioc, env.es->exists(sync::names_for(env.prefix, "Asset").generation(2))));
+    CHECK(serve->log().find("resuming a full download") != std::string::npos);
     serve->stop(SIGTERM, 10s);
 }

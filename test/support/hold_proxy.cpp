@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <deque>
 #include <future>
 #include <mutex>
@@ -39,7 +40,7 @@ struct hold_proxy::impl {
     std::thread thread;
 
     // Touched on the proxy's thread only (the test thread posts to it), except the counter.
-    std::optional<std::pair<http::verb, std::string>> rule;
+    std::vector<std::pair<http::verb, std::string>> rules;
     std::deque<held_request> queue;
     bool closing = false;  // requests woken by the destructor are answered 503, not sent
     mutable std::mutex count_mutex;
@@ -49,7 +50,8 @@ struct hold_proxy::impl {
 
     asio::awaitable<http::reply> handle(const http::request& in) {
         std::shared_ptr<std::promise<unsigned>> answered;
-        if (rule && in.method == rule->first && in.target.find(rule->second) != std::string::npos) {
+        const auto matches = [&](const auto& r) { return in.method == r.first && in.target.find(r.second) != std::string::npos; };
+        if (std::any_of(rules.begin(), rules.end(), matches)) {
             held_request h{std::make_shared<asio::steady_timer>(ioc, asio::steady_timer::time_point::max()),
                            std::make_shared<std::promise<unsigned>>()};
             queue.push_back(h);
@@ -121,7 +123,7 @@ void hold_proxy::hold(http::verb method, std::string target_part) {
     auto* self = impl_.get();
     std::promise<void> set;
     asio::post(impl_->ioc, [self, method, part = std::move(target_part), &set] {
-        self->rule.emplace(method, part);
+        self->rules.emplace_back(method, part);
         set.set_value();
     });
     set.get_future().wait();
@@ -131,7 +133,7 @@ void hold_proxy::stop_holding() {
     auto* self = impl_.get();
     std::promise<void> set;
     asio::post(impl_->ioc, [self, &set] {
-        self->rule.reset();
+        self->rules.clear();
         set.set_value();
     });
     set.get_future().wait();

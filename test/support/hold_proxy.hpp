@@ -30,7 +30,7 @@ public:
     /// "http://127.0.0.1:PORT".
     std::string url() const;
 
-    /// From now on, holds requests with this method whose target contains `target_part`.
+    /// From now on, also holds requests with this method whose target contains `target_part`.
     void hold(http::verb method, std::string target_part);
     /// Holds nothing new; requests already held stay held.
     void stop_holding();

@@ -80,6 +80,19 @@ std::unique_ptr<child_process> sync_env::serve() {
         std::vector<std::string>{sgcache_binary(), "serve", "--config", config_file.string()}, log);
 }
 
+std::unique_ptr<child_process> sync_env::serve_through(const std::string& es, const std::string& name) {
+    std::ifstream in(config_file);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string from = "hosts: [" + es_url + "]";
+    const auto at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    text.replace(at, from.size(), "hosts: [" + es + "]");
+    const auto file = dir / (name + ".yaml");
+    std::ofstream(file) << text;
+    return std::make_unique<child_process>(std::vector<std::string>{sgcache_binary(), "serve", "--config", file.string()},
+                                           (dir / (name + ".log")).string());
+}
+
 std::unique_ptr<child_process> sync_env::driver(double rate, int seed, double seconds, const char* script,
                                                 const char* key, const std::string& mix) {
     std::vector<std::string> argv{repo_root() + "/tools/fake-shotgun/fake-shotgun-driver", "--url", site->url(),

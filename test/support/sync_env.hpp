@@ -49,6 +49,9 @@ struct sync_env {
 
     void reload_configs();
     std::unique_ptr<child_process> serve();
+    /// `sgcache serve` with a copy of the configuration whose Elasticsearch host is `es`
+    /// (a proxy in front of the node, say).
+    std::unique_ptr<child_process> serve_through(const std::string& es, const std::string& name);
     std::unique_ptr<child_process> driver(double rate, int seed, double seconds, const char* script = "writer",
                                           const char* key = nullptr, const std::string& mix = "");
     /// REQUIREs convergence within `limit` (prints the serve log tail when it fails).

@@ -225,18 +225,20 @@ TEST_CASE("lifecycle I4: a crashed rebuild resumes into its own index with the c
     r.swapped();
     CHECK(r.reader_generation() == 2);
 
-    // Crashed after creating the index, before the ranges were planned: started again
-    // under a new number, the half-made index dropped.
+    // Crashed after creating the index, before the ranges were planned: the build resumes
+    // into its index and plans its ranges now, the follower writing to both first (I1).
     auto m = followed();
     m.request_rebuild();
     m.index_created(2, 0);
     auto r2 = after_crash(m, "h1", {true, true});
-    CHECK(r2.phase() == phase::preparing);
-    CHECK(r2.to_drop() == std::vector<int>{2});
-    CHECK(r2.follower_targets() == std::vector<int>{1});
-    CHECK(r2.generation_to_create() == 3);
+    CHECK(r2.phase() == phase::loading);
+    CHECK_FALSE(r2.ranges_planned());
+    CHECK(r2.to_drop().empty());
+    CHECK(r2.follower_targets() == std::vector<int>{1, 2});
+    r2.plan(two_ranges);
+    CHECK(r2.state().building == 2);
 
-    // The building index vanished: the same.
+    // The building index vanished: started again under a new number.
     auto r3 = after_crash(l, "h1", {true, false});
     CHECK(r3.phase() == phase::preparing);
     CHECK(r3.reader_generation() == 1);
@@ -264,7 +266,7 @@ TEST_CASE("lifecycle I3: a stop between the alias swap and its record completes 
     auto l = followed();
     l.request_rebuild();
     l.index_created(2, 0);
-    l.plan({});  // an empty type: its build would otherwise not be resumable
+    l.plan({});  // an empty type
     l.begin_swap();
     // The aliases moved to 2; the process stopped before recording it.
     generation_lifecycle::index_facts facts{true, true, 2};
