@@ -4,6 +4,7 @@
 #include "app/commands.hpp"
 #include "app/setup.hpp"
 #include "common/log.hpp"
+#include "common/service_notify.hpp"
 #include "config/entity_config.hpp"
 #include "control/commands.hpp"
 #include "control/server.hpp"
@@ -24,6 +25,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <csignal>
+#include <cstdlib>
 #include <functional>
 #include <thread>
 #include <memory>
@@ -149,6 +151,36 @@ asio::awaitable<void> show_progress(const sync::engine& engine, std::shared_ptr<
     }
 }
 
+// Tells a service manager (systemd, Type=notify) how serve is doing: READY=1 once start-up
+// is done (the lease is held and the follower completed its first cycle; a first download may
+// still run for minutes, so readiness for readers is the /readyz endpoint's business), and a
+// STATUS line every few seconds. Does nothing without NOTIFY_SOCKET.
+asio::awaitable<void> notify_service(const sync::engine& engine, std::shared_ptr<bool> done) {
+    if (!std::getenv("NOTIFY_SOCKET")) co_return;
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    bool ready = false;
+    std::string last;
+    for (int tick = 0; !*done; ++tick) {
+        timer.expires_after(std::chrono::milliseconds(200));
+        co_await timer.async_wait(asio::use_awaitable);
+        if (*done) break;
+        const auto st = engine.status();
+        if (!ready && st.following) {
+            ready = true;
+            service_notify("READY=1\nSTATUS=started; following events");
+        }
+        if (!ready || tick % 25 != 0) continue;  // a status line every 5 s
+        std::size_t building = 0;
+        for (const auto& t : st.types) building += t.phase == "building";
+        char buf[200];
+        std::snprintf(buf, sizeof buf, "STATUS=following: last event %lld, lag %.1f s, %zu type(s)%s",
+                      static_cast<long long>(st.last_event_id), st.lag_seconds, st.types.size(),
+                      building ? (", " + std::to_string(building) + " building").c_str() : "");
+        if (buf != last) service_notify(buf);
+        last = buf;
+    }
+}
+
 // Waits until *flag is set, polling, for at most `limit`; true when it was set.
 asio::awaitable<bool> wait_for_flag(std::shared_ptr<bool> flag, std::chrono::milliseconds limit) {
     asio::steady_timer pause(co_await asio::this_coro::executor);
@@ -209,6 +241,7 @@ asio::awaitable<int> serve(sync::engine& engine, control::server& control, obser
             clear_line();
             shown.clear();
             log::info("serve", std::string("stopping on ") + name, {{"stop_timeout_s", limit_s}});
+            service_notify("STOPPING=1");
             std::thread([stop_timeout, limit_s] {
                 std::this_thread::sleep_for(stop_timeout);
                 char buf[200];
@@ -225,6 +258,10 @@ asio::awaitable<int> serve(sync::engine& engine, control::server& control, obser
     if (tty) {
         auto display = show_progress(engine, done);
         asio::co_spawn(ex, std::move(display), asio::detached);
+    }
+    {
+        auto notifier = notify_service(engine, done);
+        asio::co_spawn(ex, std::move(notifier), asio::detached);
     }
     // The control socket serves beside the engine and stops with it.
     asio::cancellation_signal stop_control;
