@@ -10,7 +10,9 @@
 #include "control/server.hpp"
 #include "observe/collect.hpp"
 #include "observe/metrics_server.hpp"
+#include "observe/stats_documents.hpp"
 #include "observe/stats_writer.hpp"
+#include "observe/status_history.hpp"
 #include "sync/engine.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -25,6 +27,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <csignal>
+#include <map>
 #include <cstdlib>
 #include <functional>
 #include <thread>
@@ -181,6 +184,57 @@ asio::awaitable<void> notify_service(const sync::engine& engine, std::shared_ptr
     }
 }
 
+// What the status page reads besides the engine's status of the moment: the history (charts,
+// problems, the last validation) and the live document counts, refreshed by sample_status()
+// rather than per page request (a count is a request to the cluster).
+struct page_state {
+    observe::status_history history;
+    std::map<std::string, std::uint64_t> live_documents;
+    std::thread::id io_thread;  // the log observer records only what this thread logs
+};
+
+std::int64_t wall_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// Every 5 s: the live counts and a history sample; every 30 s (stats on): the latest
+// validation document of the stats index. Failures only leave the previous figures.
+asio::awaitable<void> sample_status(sync::engine& engine, std::shared_ptr<page_state> page, elastic::client* stats_es,
+                                    std::string stats_alias, std::shared_ptr<bool> done) {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    for (int tick = 0; !*done; ++tick) {
+        try {
+            const auto st = co_await engine.status_with_counts();
+            for (const auto& t : st.types) page->live_documents[t.type] = t.live_documents;
+            page->history.sample(wall_ms(), st.lag_seconds, st.events_per_second, st.open_gaps);
+            if (stats_es && tick % 6 == 0) {
+                boost::json::object body{{"size", 1},
+                                         {"query", boost::json::object{{"term", boost::json::object{{"kind", "validation"}}}}},
+                                         {"sort", boost::json::array{boost::json::object{{"@timestamp", "desc"}}}}};
+                auto page_of = co_await stats_es->search(stats_alias, body);
+                if (!page_of.hits.empty()) {
+                    const auto& src = page_of.hits.front().source;
+                    const auto* v = src.if_contains("validation");
+                    const auto* at = src.if_contains("@timestamp");
+                    if (v && v->is_object() && at && at->is_string()) {
+                        boost::json::object summary = v->get_object();
+                        summary.erase("result");  // the whole report: not for the page
+                        page->history.set_validation(observe::parse_timestamp_ms(std::string_view(at->get_string())), std::move(summary));
+                    }
+                }
+            }
+        } catch (const std::exception&) {
+            // The cluster is busy or the stats alias does not exist yet: try again later.
+        }
+        // In short steps: a stop must not wait for the next sample.
+        for (int step = 0; step < 25 && !*done; ++step) {
+            timer.expires_after(std::chrono::milliseconds(200));
+            co_await timer.async_wait(asio::use_awaitable);
+        }
+    }
+}
+
 // Waits until *flag is set, polling, for at most `limit`; true when it was set.
 asio::awaitable<bool> wait_for_flag(std::shared_ptr<bool> flag, std::chrono::milliseconds limit) {
     asio::steady_timer pause(co_await asio::this_coro::executor);
@@ -222,7 +276,8 @@ auto finisher(std::shared_ptr<bool> done, const char* component) {
 }
 
 asio::awaitable<int> serve(sync::engine& engine, control::server& control, observe::stats_writer* stats,
-                           observe::metrics_server* metrics, std::chrono::milliseconds stop_timeout) {
+                           observe::metrics_server* metrics, std::chrono::milliseconds stop_timeout,
+                           std::shared_ptr<page_state> page, elastic::client* stats_es, std::string stats_alias) {
     const auto ex = co_await asio::this_coro::executor;
     asio::signal_set signals(ex, SIGINT, SIGTERM);
     asio::cancellation_signal stop;
@@ -262,6 +317,10 @@ asio::awaitable<int> serve(sync::engine& engine, control::server& control, obser
     {
         auto notifier = notify_service(engine, done);
         asio::co_spawn(ex, std::move(notifier), asio::detached);
+    }
+    if (metrics) {
+        auto sampler = sample_status(engine, page, stats_es, std::move(stats_alias), done);
+        asio::co_spawn(ex, std::move(sampler), asio::detached);
     }
     // The control socket serves beside the engine and stops with it.
     asio::cancellation_signal stop_control;
@@ -394,21 +453,46 @@ int serve(const std::vector<std::string>& argv) {
             });
         }
         std::unique_ptr<observe::metrics_server> metrics;
+        auto page = std::make_shared<page_state>();
         if (settings.metrics.enabled) {
             observe::metrics_sources sources;
             sources.status = [&engine] { return engine.status(); };
             sources.counters = [&engine] { return engine.counters(); };
             if (stats) sources.stats = [stats] { return std::optional<observe::stats_counters>(stats->counters()); };
             sources.ready_max_lag = settings.metrics.ready_max_lag;
+            sources.page_data = [&engine, page] {
+                auto st = engine.status();
+                for (auto& t : st.types) {
+                    if (auto it = page->live_documents.find(t.type); it != page->live_documents.end()) {
+                        t.live_documents = it->second;
+                    }
+                }
+                boost::json::object o;
+                o["status"] = control::status_json(st, wall_ms());
+                o["history"] = page->history.to_json();
+                return o;
+            };
+            sources.page_token = settings.control.token.reveal();
+            page->io_thread = std::this_thread::get_id();
+            log::set_problem_observer([page](log::level l, std::string_view component, std::string_view message) {
+                // Only the io_context thread's lines: the stop watchdog's come from another.
+                if (std::this_thread::get_id() != page->io_thread) return;
+                page->history.note_problem(wall_ms(), l == log::level::error ? "error" : "warning",
+                                           std::string(component), std::string(message));
+            });
             metrics = std::make_unique<observe::metrics_server>(ioc.get_executor(), settings.metrics.listen, sources);
-            log::info("metrics", "listening", {{"url", metrics->url()}, {"paths", "/metrics /healthz /readyz"}});
+            log::info("metrics", "listening",
+                      {{"url", metrics->url()}, {"paths", "/ (status page) /metrics /healthz /readyz"}});
         }
         control::handler handle = [&engine, started_ms](const control::request& r) {
             return control::execute(r, engine, started_ms);
         };
         control::server control_socket(ioc.get_executor(), zmq_context, endpoint, token, handle);
         log::info("control", "listening", {{"endpoint", control_socket.endpoint()}, {"token", !token.empty()}});
-        const int rc = run_to_completion(ioc, serve(engine, control_socket, stats.get(), metrics.get(), settings.sync.stop_timeout));
+        const int rc = run_to_completion(ioc, serve(engine, control_socket, stats.get(), metrics.get(),
+                                                    settings.sync.stop_timeout, page, stats_es.get(),
+                                                    observe::stats_alias(settings.elasticsearch.index_prefix)));
+        log::set_problem_observer(nullptr);
         log::info("serve", "stopped");
         return rc;
     } catch (const boost::asio::multiple_exceptions& e) {

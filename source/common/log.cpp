@@ -16,6 +16,7 @@ level threshold_ = level::info;
 bool json_ = false;
 void (*before_)() = nullptr;
 void (*after_)() = nullptr;
+std::function<void(level, std::string_view, std::string_view)> problems_;
 
 std::string_view name(level l) {
     switch (l) {
@@ -51,6 +52,33 @@ void configure(std::string_view threshold, std::string_view format) {
 
 bool enabled(level l) noexcept { return static_cast<int>(l) >= static_cast<int>(threshold_); }
 
+// " (key=value, ...)" as the text format shows fields; "" without fields.
+static std::string text_fields(std::initializer_list<field> fields) {
+    if (fields.size() == 0) return {};
+    std::string out = " (";
+    bool first = true;
+    for (const auto& f : fields) {
+        if (!first) out += ", ";
+        first = false;
+        std::string v;
+        if (f.value.is_string()) {
+            v = f.value.get_string();
+        } else if (f.value.is_double()) {
+            char buf[32];
+            std::snprintf(buf, sizeof buf, "%.2f", f.value.get_double());
+            v = buf;
+        } else {
+            v = json::serialize(f.value);
+        }
+        out += std::string(f.key) + "=" + v;
+    }
+    return out + ")";
+}
+
+void set_problem_observer(std::function<void(level, std::string_view, std::string_view)> observer) {
+    problems_ = std::move(observer);
+}
+
 void set_line_hooks(void (*before)(), void (*after)()) {
     before_ = before;
     after_ = after;
@@ -69,28 +97,10 @@ void write(level l, std::string_view component, std::string_view message, std::i
         line = json::serialize(o);
     } else {
         static constexpr const char* labels[] = {"DEBUG", "INFO ", "WARN ", "ERROR"};
-        line = timestamp() + " " + labels[static_cast<int>(l)] + " " + std::string(component) + ": " + std::string(message);
-        if (fields.size() > 0) {
-            line += " (";
-            bool first = true;
-            for (const auto& f : fields) {
-                if (!first) line += ", ";
-                first = false;
-                std::string v;
-                if (f.value.is_string()) {
-                    v = f.value.get_string();
-                } else if (f.value.is_double()) {
-                    char buf[32];
-                    std::snprintf(buf, sizeof buf, "%.2f", f.value.get_double());
-                    v = buf;
-                } else {
-                    v = json::serialize(f.value);
-                }
-                line += std::string(f.key) + "=" + v;
-            }
-            line += ")";
-        }
+        line = timestamp() + " " + labels[static_cast<int>(l)] + " " + std::string(component) + ": " +
+               std::string(message) + text_fields(fields);
     }
+    if (problems_ && l >= level::warning) problems_(l, component, std::string(message) + text_fields(fields));
     line += '\n';
     if (before_) before_();
     std::fwrite(line.data(), 1, line.size(), stderr);

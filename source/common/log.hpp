@@ -6,6 +6,7 @@
 #include <boost/json/value.hpp>
 #include <boost/json/value_from.hpp>
 
+#include <functional>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -41,5 +42,10 @@ inline void error(std::string_view c, std::string_view m, std::initializer_list<
 /// A hook called before each line is written (the terminal progress display clears its
 /// line there) and after (it redraws).
 void set_line_hooks(void (*before)(), void (*after)());
+
+/// Called with every warning and error written (level, component, the message with its
+/// fields as the text format shows them), e.g. to keep the latest ones for the status page.
+/// Set it before the io_context runs; called on the thread that logs.
+void set_problem_observer(std::function<void(level, std::string_view, std::string_view)> observer);
 
 }  // namespace sgcache::log

@@ -1,7 +1,9 @@
 #include "observe/metrics_server.hpp"
 
+#include "control/protocol.hpp"
 #include "http/server.hpp"
 #include "observe/collect.hpp"
+#include "observe/status_page.hpp"
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -84,7 +86,71 @@ http::response answer_get(std::string_view path, const metrics_sources& src) {
         res.body = collect(in).render();
         return res;
     }
-    return text_response(404, "not found: try /metrics, /healthz or /readyz\n");
+    return text_response(404, "not found: try /, /metrics, /healthz or /readyz\n");
+}
+
+// %XX and + decoded (a token in a query string).
+std::string url_decode(std::string_view s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '+') {
+            out += ' ';
+        } else if (s[i] == '%' && i + 2 < s.size()) {
+            unsigned v = 0;
+            auto [end, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
+            if (ec == std::errc() && end == s.data() + i + 3) {
+                out += static_cast<char>(v);
+                i += 2;
+            } else {
+                out += s[i];
+            }
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+// The token a request carries: ?token=... or Authorization: Bearer ...
+std::string token_of(const http::request& req) {
+    std::string_view auth = http::find_field(req.fields, "Authorization");
+    if (auth.substr(0, 7) == "Bearer ") return std::string(auth.substr(7));
+    const auto q = req.target.find('?');
+    if (q == std::string::npos) return {};
+    std::string_view query = std::string_view(req.target).substr(q + 1);
+    while (!query.empty()) {
+        const auto amp = query.find('&');
+        const std::string_view pair = query.substr(0, amp);
+        if (pair.substr(0, 6) == "token=") return url_decode(pair.substr(6));
+        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    }
+    return {};
+}
+
+http::response answer_page(std::string_view path, const http::request& req, const metrics_sources& src) {
+    if (!src.page_data) return text_response(404, "no status page here\n");
+    if (src.page_needs_token) {
+        if (src.page_token.empty()) {
+            return text_response(403, "the status page is served beyond loopback only with control.token set "
+                                      "(or set metrics.listen to 127.0.0.1)\n");
+        }
+        if (!control::same_secret(token_of(req), src.page_token)) {
+            auto res = text_response(401, "the status page needs the control token: open /?token=...\n");
+            res.fields.push_back({"WWW-Authenticate", "Bearer"});
+            return res;
+        }
+    }
+    if (path == "/status.json") return json_response(200, src.page_data());
+    http::response res;
+    res.status = 200;
+    res.fields.push_back({"Content-Type", "text/html; charset=utf-8"});
+    res.fields.push_back({"Cache-Control", "no-store"});
+    // Everything is inline; nothing else may load, and no other site may frame the page.
+    res.fields.push_back({"Content-Security-Policy",
+                          "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+                          "connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'"});
+    res.body = std::string(status_page_html());
+    return res;
 }
 
 asio::awaitable<http::reply> reply_with(http::response res) {
@@ -103,7 +169,8 @@ http::response answer(const http::request& req, const metrics_sources& src) {
     }
     http::response res;
     try {
-        res = answer_get(path_of(req.target), src);
+        const std::string_view path = path_of(req.target);
+        res = path == "/" || path == "/status.json" ? answer_page(path, req, src) : answer_get(path, src);
     } catch (const std::exception& e) {
         res = text_response(500, std::string("internal error: ") + e.what() + "\n");
     }
@@ -135,6 +202,8 @@ metrics_server::metrics_server(asio::any_io_executor ex, const std::string& list
     } catch (const std::invalid_argument& e) {
         throw std::runtime_error(e.what());
     }
+    const std::string& host = where.first;
+    sources_->page_needs_token = !(host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0);
     http::server_options o;
     o.address = where.first;
     o.port = where.second;

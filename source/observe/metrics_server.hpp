@@ -4,6 +4,9 @@
 //   GET /healthz  200 {"status":"ok",...} while the process runs: its io_context answers
 //   GET /readyz   200 when ready (every type downloaded, follower within
 //                 metrics.ready_max_lag_s), else 503 with the reason, as JSON
+//   GET /         the status page (observe/status_page.hpp), and
+//   GET /status.json  its data; beyond loopback both need the control token, as ?token=...
+//                 or Authorization: Bearer ... (401 without it, 403 when none is configured)
 // Other paths answer 404, other methods 405 (HEAD works like GET without a body).
 //
 // Threading: one io_context thread; the sources are called on it, once per request.
@@ -15,6 +18,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -36,6 +40,12 @@ struct metrics_sources {
     /// Empty (or returning nothing) when stats are disabled.
     std::function<std::optional<stats_counters>()> stats;
     std::chrono::milliseconds ready_max_lag{300'000};
+    /// The status page's data; empty: no status page (404).
+    std::function<boost::json::object()> page_data;
+    /// The token the page needs when `page_needs_token` (the control token).
+    std::string page_token;
+    /// Set by metrics_server: true when the listener is not on a loopback address.
+    bool page_needs_token = false;
 };
 
 /// The answer to one request (pure apart from reading /proc for process metrics and the

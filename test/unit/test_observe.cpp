@@ -9,6 +9,7 @@
 #include "observe/prometheus.hpp"
 #include "observe/stats_documents.hpp"
 #include "observe/stats_writer.hpp"
+#include "observe/status_history.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/json/parse.hpp>
@@ -452,6 +453,29 @@ TEST_CASE("metrics: the endpoint's routes and status codes") {
     src.counters = []() -> sync::engine_counters { throw std::runtime_error("boom"); };
     CHECK(get("/metrics").status == 500);
 
+    src.counters = [] { return sync::engine_counters{}; };
+    // The status page: 404 without data; beyond loopback only with the token.
+    CHECK(get("/").status == 404);
+    src.page_data = [] { return json::object{{"status", json::object{}}, {"history", json::object{}}}; };
+    auto page = get("/");
+    CHECK(page.status == 200);
+    CHECK(page.header("Content-Type") == "text/html; charset=utf-8");
+    CHECK(page.body.find("<title>sgcache status</title>") != std::string::npos);
+    CHECK(page.body.find("://") == std::string::npos);  // no absolute URL: nothing is fetched from elsewhere
+    CHECK(json::parse(get("/status.json").body).as_object().contains("history"));
+    src.page_needs_token = true;
+    CHECK(get("/").status == 403);  // no token configured
+    src.page_token = "s3cret";
+    CHECK(get("/").status == 401);
+    CHECK(get("/status.json?token=nope").status == 401);
+    CHECK(get("/status.json?token=s3cret").status == 200);
+    CHECK(get("/?a=1&token=s3cr%65t").status == 200);
+    http::request bearer;
+    bearer.target = "/status.json";
+    bearer.fields.push_back({"Authorization", "Bearer s3cret"});
+    CHECK(answer(bearer, src).status == 200);
+    CHECK(get("/metrics").status == 200);  // Prometheus needs no token
+
     CHECK(parse_listen("127.0.0.1:9465") == std::pair<std::string, std::uint16_t>{"127.0.0.1", 9465});
     CHECK(parse_listen("[::1]:0") == std::pair<std::string, std::uint16_t>{"::1", 0});
     CHECK_THROWS_AS(parse_listen("127.0.0.1"), std::invalid_argument);
@@ -517,4 +541,26 @@ TEST_CASE("config: stats and metrics keys, with defaults and limits") {
     ::unsetenv("SGCACHE_SCRIPT_KEY");
     CHECK(shipped.stats.heartbeat_interval == seconds(60));
     CHECK(shipped.metrics.ready_max_lag == seconds(300));
+}
+
+TEST_CASE("status history: samples of the last window only, the latest problems newest first, the last validation") {
+    sgcache::observe::status_history h(std::chrono::seconds(60), 3);
+    h.sample(1'000, 0.5, 10, 0);
+    h.sample(30'000, 1.5, 20, 2);
+    h.sample(62'000, 2.5, 30, 1);  // the first is now more than 60 s old
+    REQUIRE(h.points().size() == 2);
+    CHECK(h.points().front().ms == 30'000);
+    for (int i = 0; i < 5; ++i) h.note_problem(i, "warning", "follower", "gap " + std::to_string(i));
+    CHECK(h.problems().size() == 3);
+    auto j = h.to_json();
+    CHECK(j.at("window_s").to_number<int>() == 60);
+    CHECK(j.at("points").as_array().size() == 2);
+    CHECK(j.at("problems").as_array().front().at("message").as_string() == "gap 4");
+    CHECK(j.at("validation").is_null());
+    h.set_validation(sgcache::observe::parse_timestamp_ms("2026-12-07T03:15:42.162Z"), boost::json::object{{"ok", true}});
+    j = h.to_json();
+    CHECK(j.at("validation").at("ok").as_bool());
+    CHECK(j.at("validation").at("at_ms").to_number<std::int64_t>() == 1796613342162);
+    CHECK(sgcache::observe::parse_timestamp_ms("not a time") == 0);
+    CHECK(sgcache::observe::parse_timestamp_ms("2026-12-07T03:15:42Z") == 1796613342000);
 }
