@@ -11,6 +11,7 @@ int generate_entity_configs(const std::vector<std::string>& args);
 int serve(const std::vector<std::string>& args);
 int status(const std::vector<std::string>& args);
 int rebuild(const std::vector<std::string>& args);
+int reload(const std::vector<std::string>& args);
 int validate(const std::vector<std::string>& args);
 
 }  // namespace sgcache::app

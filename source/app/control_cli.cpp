@@ -1,4 +1,4 @@
-// sgcache status / sgcache rebuild: clients of a running server's control socket
+// sgcache status / rebuild / reload: clients of a running server's control socket
 // (app/control_client.hpp sends the requests).
 #include "app/cli.hpp"
 #include "app/commands.hpp"
@@ -138,7 +138,53 @@ arguments:
   --config, --endpoint, --token-file, --timeout   as for sgcache status
 )";
 
+constexpr const char* reload_help = R"(usage: sgcache reload [--config FILE | --endpoint E] [--timeout S]
+
+Tells a running sgcache serve to read its configuration file and its entity configs again
+(as SIGHUP does), and prints what changed. Applied at once: log level and format, the sync
+intervals and sizes, shotgun.page_size, the stats retention, heartbeat and queue,
+metrics.ready_max_lag_s; entity configs added (their download starts), changed (rebuilt
+while readers keep the current generation) or removed (no longer synced; their indices go
+unless sync.keep_removed_types). Refused, changing nothing: a configuration with an error
+(the file, line and key are named) or one that changes what needs a restart (the site and
+its credentials, the cluster and its credentials, the index prefix, timeouts, retries and
+bulk sizes, the control endpoint and token, the metrics listener, turning stats or metrics
+on or off, the entity config folder).
+
+arguments:
+  --config, --endpoint, --token-file, --timeout   as for sgcache status
+)";
+
 }  // namespace
+
+int reload(const std::vector<std::string>& argv) {
+    try {
+        auto args = parse_args(argv, common_options);
+        if (args.flag("--help")) {
+            std::fputs(reload_help, stdout);
+            return 0;
+        }
+        if (!args.positional.empty()) throw usage_error("unexpected argument '" + args.positional.front() + "'");
+        auto reply = ask(resolve_target(args), json::object{{"command", "reload"}});
+        const auto list = [&](const char* key) {
+            std::string out;
+            if (auto v = reply.if_contains(key)) {
+                for (const auto& t : v->as_array()) out += (out.empty() ? "" : ", ") + std::string(t.as_string());
+            }
+            return out.empty() ? std::string("-") : out;
+        };
+        std::printf("reloaded\n  settings applied: %s\n  types added: %s\n  types changed (rebuilding): %s\n"
+                    "  types removed: %s\n",
+                    list("applied").c_str(), list("added").c_str(), list("changed").c_str(), list("removed").c_str());
+        return 0;
+    } catch (const usage_error& e) {
+        std::fprintf(stderr, "sgcache reload: %s (see --help)\n", e.what());
+        return 2;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "sgcache reload: %s\n", e.what());
+        return 1;
+    }
+}
 
 int status(const std::vector<std::string>& argv) {
     try {

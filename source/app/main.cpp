@@ -19,6 +19,7 @@ commands:
   serve                     download every configured type, then follow the site's events
   status                    how a running server is doing (per type, follower, lag)
   rebuild                   rebuild entity types on a running server, without downtime
+  reload                    make a running server read its configuration again (as SIGHUP)
   validate                  check that the cache matches the site (counts, or data field by field)
 
 Every command takes --help. The configuration is etc/config.yaml unless --config or
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
     if (command == "serve") return sgcache::app::serve(rest);
     if (command == "status") return sgcache::app::status(rest);
     if (command == "rebuild") return sgcache::app::rebuild(rest);
+    if (command == "reload") return sgcache::app::reload(rest);
     if (command == "validate") return sgcache::app::validate(rest);
     std::fprintf(stderr, "sgcache: unknown command '%s' (see sgcache --help)\n", argv[1]);
     return 2;

@@ -6,6 +6,7 @@
 #include "common/log.hpp"
 #include "common/service_notify.hpp"
 #include "config/entity_config.hpp"
+#include "config/reload.hpp"
 #include "control/commands.hpp"
 #include "control/server.hpp"
 #include "observe/collect.hpp"
@@ -235,6 +236,91 @@ asio::awaitable<void> sample_status(sync::engine& engine, std::shared_ptr<page_s
     }
 }
 
+// `sgcache reload` and SIGHUP: reads config.yaml and the entity configs again and applies
+// what can change live (config/reload.hpp); refuses, changing nothing, a configuration with
+// an error (naming file, line and key) or one that changes what needs a restart (naming the
+// keys). One reload at a time.
+class reloader {
+public:
+    reloader(config::settings& live, sync::engine& engine, observe::stats_writer* stats)
+        : live_(live), engine_(engine), stats_(stats) {}
+    void set_metrics(observe::metrics_server* m) { metrics_ = m; }
+
+    /// The reply's fields; throws std::runtime_error with the one-line reason it was refused.
+    /// Either way, one log line says what happened.
+    asio::awaitable<boost::json::object> run() {
+        std::string failure;
+        try {
+            auto out = co_await apply();
+            log::info("serve", "configuration reloaded", {{"applied", out.at("applied")}, {"added", out.at("added")},
+                      {"changed", out.at("changed")}, {"removed", out.at("removed")}});
+            co_return out;
+        } catch (const std::exception& e) {
+            failure = e.what();
+        }
+        log::error("serve", failure);
+        throw std::runtime_error(failure);
+    }
+
+    /// run(), for SIGHUP: no one to answer, the log says it.
+    asio::awaitable<void> run_and_log() {
+        try {
+            co_await run();
+        } catch (const std::exception&) {
+        }
+    }
+
+private:
+    asio::awaitable<boost::json::object> apply() {
+        if (running_) throw std::runtime_error("a reload is already running");
+        running_ = true;
+        struct done_guard {
+            bool& flag;
+            ~done_guard() { flag = false; }
+        } guard{running_};
+        config::settings fresh;
+        std::vector<config::entity_config> types;
+        try {
+            fresh = config::load(live_.file);
+            types = config::load_entity_configs(fresh.entity_config_dir);
+        } catch (const std::exception& e) {
+            throw std::runtime_error(std::string("reload refused, nothing changed: ") + e.what());
+        }
+        if (types.empty()) {
+            throw std::runtime_error("reload refused, nothing changed: no entity configs in " +
+                                     fresh.entity_config_dir.string());
+        }
+        const auto check = config::compare_for_reload(live_, fresh);
+        if (!check.need_restart.empty()) {
+            std::string keys;
+            for (const auto& k : check.need_restart) keys += (keys.empty() ? "" : ", ") + k;
+            throw std::runtime_error("reload refused, nothing changed: these keys need a restart: " + keys);
+        }
+        config::apply_live(live_, fresh);
+        log::configure(live_.log.level, live_.log.format);
+        if (stats_) stats_->reconfigure(live_.stats.retention_days, live_.stats.heartbeat_interval, live_.stats.queue_size);
+        if (metrics_) metrics_->set_ready_max_lag(live_.metrics.ready_max_lag);
+        const auto outcome = co_await engine_.reconfigure(live_, std::move(types));
+        auto list = [](const std::vector<std::string>& v) {
+            boost::json::array a;
+            for (const auto& x : v) a.emplace_back(x);
+            return a;
+        };
+        boost::json::object out;
+        out["applied"] = list(check.live);
+        out["added"] = list(outcome.added);
+        out["changed"] = list(outcome.changed);
+        out["removed"] = list(outcome.removed);
+        co_return out;
+    }
+
+    config::settings& live_;
+    sync::engine& engine_;
+    observe::stats_writer* stats_;
+    observe::metrics_server* metrics_ = nullptr;
+    bool running_ = false;
+};
+
 // Waits until *flag is set, polling, for at most `limit`; true when it was set.
 asio::awaitable<bool> wait_for_flag(std::shared_ptr<bool> flag, std::chrono::milliseconds limit) {
     asio::steady_timer pause(co_await asio::this_coro::executor);
@@ -276,9 +362,19 @@ auto finisher(std::shared_ptr<bool> done, const char* component) {
 }
 
 asio::awaitable<int> serve(sync::engine& engine, control::server& control, observe::stats_writer* stats,
-                           observe::metrics_server* metrics, std::chrono::milliseconds stop_timeout,
+                           observe::metrics_server* metrics, const config::settings& live, reloader& reload,
                            std::shared_ptr<page_state> page, elastic::client* stats_es, std::string stats_alias) {
     const auto ex = co_await asio::this_coro::executor;
+    // SIGHUP reloads the configuration, as `sgcache reload` does.
+    asio::signal_set hangups(ex, SIGHUP);
+    std::function<void(const boost::system::error_code&, int)> on_hangup = [&](const boost::system::error_code& ec, int) {
+        if (ec) return;
+        log::info("serve", "SIGHUP: reloading the configuration");
+        auto work = reload.run_and_log();
+        asio::co_spawn(ex, std::move(work), asio::detached);
+        hangups.async_wait(on_hangup);
+    };
+    hangups.async_wait(on_hangup);
     asio::signal_set signals(ex, SIGINT, SIGTERM);
     asio::cancellation_signal stop;
     bool stopping = false;
@@ -286,10 +382,12 @@ asio::awaitable<int> serve(sync::engine& engine, control::server& control, obser
     // The stop's deadline is a watchdog thread, not a timer on the io_context: whatever is
     // still on its way there when the engine has stopped (a request to a stalled node) must
     // not keep the process alive, and a timer would go with the coroutine that owns it.
-    const double limit_s = std::chrono::duration<double>(stop_timeout).count();
     std::function<void(const boost::system::error_code&, int)> on_signal =
         [&](const boost::system::error_code& ec, int sig) {
             if (ec) return;
+            // Read now: a reload may have changed it.
+            const auto stop_timeout = live.sync.stop_timeout;
+            const double limit_s = std::chrono::duration<double>(stop_timeout).count();
             const char* name = sig == SIGINT ? "SIGINT" : "SIGTERM";
             if (stopping) exit_now(std::string("second ") + name + ": stopping at once", 128 + sig);
             stopping = true;
@@ -371,6 +469,7 @@ asio::awaitable<int> serve(sync::engine& engine, control::server& control, obser
     co_await wait_for_flag(metrics_done, forever);
     boost::system::error_code ignored;
     signals.cancel(ignored);
+    hangups.cancel(ignored);
     clear_line();
     shown.clear();
     co_await engine.release();
@@ -426,7 +525,7 @@ int serve(const std::vector<std::string>& argv) {
         asio::io_context ioc{1};
         const std::string endpoint = opts.settings.control.endpoint;
         const std::string token = opts.settings.control.token.reveal();
-        const config::settings settings = opts.settings;
+        config::settings settings = opts.settings;  // the live keys change with reloads
         // Stats documents go through a client of their own, with a short retry policy: a
         // slow or refusing cluster costs stats, never the engine's writes.
         std::unique_ptr<elastic::client> stats_es;
@@ -484,13 +583,16 @@ int serve(const std::vector<std::string>& argv) {
             log::info("metrics", "listening",
                       {{"url", metrics->url()}, {"paths", "/ (status page) /metrics /healthz /readyz"}});
         }
-        control::handler handle = [&engine, started_ms](const control::request& r) {
-            return control::execute(r, engine, started_ms);
+        reloader reload(settings, engine, stats.get());
+        reload.set_metrics(metrics.get());
+        control::reload_hook reload_hook = [&reload] { return reload.run(); };
+        control::handler handle = [&engine, started_ms, &reload_hook](const control::request& r) {
+            return control::execute(r, engine, started_ms, reload_hook);
         };
         control::server control_socket(ioc.get_executor(), zmq_context, endpoint, token, handle);
         log::info("control", "listening", {{"endpoint", control_socket.endpoint()}, {"token", !token.empty()}});
-        const int rc = run_to_completion(ioc, serve(engine, control_socket, stats.get(), metrics.get(),
-                                                    settings.sync.stop_timeout, page, stats_es.get(),
+        const int rc = run_to_completion(ioc, serve(engine, control_socket, stats.get(), metrics.get(), settings,
+                                                    reload, page, stats_es.get(),
                                                     observe::stats_alias(settings.elasticsearch.index_prefix)));
         log::set_problem_observer(nullptr);
         log::info("serve", "stopped");

@@ -88,7 +88,8 @@ json::object status_json(const sync::engine_status& st, std::int64_t now) {
     return o;
 }
 
-asio::awaitable<json::object> execute(const request& r, sync::engine& engine, std::int64_t started_ms) {
+asio::awaitable<json::object> execute(const request& r, sync::engine& engine, std::int64_t started_ms,
+                                      const reload_hook& reload) {
     json::object out;
     if (r.command == "ping") {
         out["pong"] = true;
@@ -109,6 +110,9 @@ asio::awaitable<json::object> execute(const request& r, sync::engine& engine, st
             out["refused"] = strings(o.first_download);
             out["note"] = "a first download cannot be cancelled: the type would have no data";
         }
+    } else if (r.command == "reload") {
+        if (!reload) throw std::invalid_argument("this server cannot reload its configuration");
+        out = co_await reload();
     } else if (r.command == "reread") {
         const auto n = co_await engine.reread(r.entities, std::chrono::seconds(120));
         out["reread"] = n;

@@ -15,7 +15,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr const char* command_list = "ping, status, rebuild, cancel_rebuild, reread";
+constexpr const char* command_list = "ping, status, rebuild, cancel_rebuild, reread, reload";
 
 decoded fail(std::string why, bool auth = false) {
     decoded d;
@@ -85,7 +85,7 @@ decoded decode(std::string_view message, const std::string& token) {
     request r;
     r.command = c->get_string();
 
-    if (r.command == "ping" || r.command == "status") {
+    if (r.command == "ping" || r.command == "status" || r.command == "reload") {
         if (auto k = unknown_key(*o, {})) return fail("unknown key " + quoted(*k) + " for command " + r.command);
     } else if (r.command == "rebuild" || r.command == "cancel_rebuild") {
         if (auto k = unknown_key(*o, {"entity_types"})) return fail("unknown key " + quoted(*k) + " for command " + r.command);

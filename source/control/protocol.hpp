@@ -8,6 +8,7 @@
 //   {"command": "rebuild", "entity_types": ["Shot", "Asset"]}     or "entity_types": "all"
 //   {"command": "cancel_rebuild", "entity_types": ["Shot"]}
 //   {"command": "reread", "entities": {"Shot": [12, 13], "Asset": [4]}}
+//   {"command": "reload"}     read config.yaml and the entity configs again (as SIGHUP)
 #pragma once
 
 #include <cstddef>

@@ -73,6 +73,8 @@ public:
     boost::asio::awaitable<void> run();
     /// Stops accepting and closes open connections. Idempotent.
     void stop();
+    /// A reload's metrics.ready_max_lag_s (the next /readyz uses it).
+    void set_ready_max_lag(std::chrono::milliseconds lag) { sources_->ready_max_lag = lag; }
 
 private:
     std::shared_ptr<metrics_sources> sources_;

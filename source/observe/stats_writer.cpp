@@ -86,6 +86,13 @@ stats_writer::stats_writer(elastic::client& es, stats_writer_options opts) : es_
     opts_.batch_size = std::max<std::size_t>(opts_.batch_size, 1);
 }
 
+void stats_writer::reconfigure(int retention_days, std::chrono::milliseconds heartbeat_interval,
+                               std::size_t queue_size) {
+    opts_.retention_days = retention_days;
+    opts_.heartbeat_interval = heartbeat_interval;
+    opts_.queue_size = std::max<std::size_t>(queue_size, 1);
+}
+
 void stats_writer::set_heartbeat_source(heartbeat_source source) { source_ = std::move(source); }
 
 void stats_writer::download_finished(const sync::download_report& r) {

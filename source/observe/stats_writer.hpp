@@ -78,6 +78,9 @@ public:
 
     /// Without a source no heartbeat documents are written.
     void set_heartbeat_source(heartbeat_source source);
+    /// A reload's new retention, heartbeat interval and queue size (the next heartbeat and
+    /// retention sweep use them; a smaller queue drops nothing already queued).
+    void reconfigure(int retention_days, std::chrono::milliseconds heartbeat_interval, std::size_t queue_size);
 
     void download_finished(const sync::download_report& r) override;
     void event_batch_applied(const sync::event_batch_report& r) override;

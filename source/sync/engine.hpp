@@ -131,6 +131,21 @@ public:
     /// The cached entity types.
     std::vector<std::string> types() const;
 
+    struct reload_outcome {
+        std::vector<std::string> added;    // new entity configs: their download starts
+        std::vector<std::string> changed;  // edited ones: rebuilt, readers keep the current generation
+        std::vector<std::string> removed;  // removed ones: no longer synced; indices dropped unless kept
+    };
+    /// Applies a reload: the live keys of `settings` (config/reload.hpp; the caller checked
+    /// that nothing else changed) and the entity configs read again, as a restart would:
+    /// added types download, changed ones rebuild, removed ones stop and (unless
+    /// sync.keep_removed_types) lose their indices and state. Throws std::invalid_argument,
+    /// changing nothing, for an empty list of types; elastic::error when the state index
+    /// cannot be read or written (what was decided in memory stands and is retried by the
+    /// builder).
+    boost::asio::awaitable<reload_outcome> reconfigure(config::settings settings,
+                                                       std::vector<config::entity_config> types);
+
     engine_counters counters() const;
 
 private:

@@ -132,7 +132,10 @@ asio::awaitable<std::size_t> follower::reread(std::map<std::string, std::vector<
                                               std::chrono::seconds limit) {
     std::size_t n = 0;
     for (const auto& [type, ids] : entities) {
-        if (!ctx_.types.count(type)) throw std::invalid_argument("'" + type + "' is not a cached entity type");
+        auto it = ctx_.types.find(type);
+        if (it == ctx_.types.end() || it->second.life.phase() == build_phase::removed) {
+            throw std::invalid_argument("'" + type + "' is not a cached entity type");
+        }
         n += ids.size();
     }
     for (const auto& [type, ids] : entities) reread_queue_[type].insert(ids.begin(), ids.end());

@@ -28,7 +28,9 @@ engine::rebuild_outcome generation_builder::request_rebuild(const std::vector<st
     // Every name is checked before anything changes.
     for (const auto& n : names) {
         auto it = ctx_.types.find(n);
-        if (it == ctx_.types.end()) throw std::invalid_argument("'" + n + "' is not a cached entity type");
+        if (it == ctx_.types.end() || it->second.life.phase() == build_phase::removed) {
+            throw std::invalid_argument("'" + n + "' is not a cached entity type");
+        }
         if (it->second.life.phase() == build_phase::failed) {
             throw std::invalid_argument("'" + n + "' cannot be rebuilt: " + it->second.life.failure());
         }
@@ -49,7 +51,10 @@ engine::rebuild_outcome generation_builder::request_rebuild(const std::vector<st
 
 engine::cancel_outcome generation_builder::request_cancel(const std::vector<std::string>& names) {
     for (const auto& n : names) {
-        if (!ctx_.types.count(n)) throw std::invalid_argument("'" + n + "' is not a cached entity type");
+        auto it = ctx_.types.find(n);
+        if (it == ctx_.types.end() || it->second.life.phase() == build_phase::removed) {
+            throw std::invalid_argument("'" + n + "' is not a cached entity type");
+        }
     }
     engine::cancel_outcome out;
     for (const auto& n : names) {
@@ -112,9 +117,16 @@ asio::awaitable<void> generation_builder::prepare(type_runtime& rt) {
         // phase off `preparing` (a cancel is a flag, abandon() runs between passes).
         const int gen = rt.life.generation_to_create();
         const std::string index = rt.names.generation(gen);
+        const std::string hash = rt.life.config_hash();
         // A leftover of a crash between creating the index and recording it.
         co_await ctx_.es.delete_index(index);
         co_await ctx_.es.create_index(index, config::index_body(*rt.cfg, 1, 0, "-1"));
+        if (rt.life.phase() == build_phase::preparing && rt.life.config_hash() != hash) {
+            // A reload changed the config meanwhile: this mapping is the old one.
+            rt.life.index_not_used(gen);
+            co_await ctx_.drop_generations(rt);
+            co_return;
+        }
         if (rt.life.phase() != build_phase::preparing) {
             // The type failed meanwhile (its schema check ran): the index is not wanted. It
             // is recorded before it is deleted, so a failure of the deletion leaks nothing.

@@ -62,6 +62,9 @@ public:
     /// The running build of `type` (zeros when none).
     build_progress progress(const std::string& type) const;
 
+    /// Looks for due builds and generations to drop now (after a reload changed types).
+    void wake();
+
 private:
     // This process's run of a type's build: what is read, what is acknowledged, figures.
     struct download_run {
@@ -87,7 +90,6 @@ private:
     boost::asio::awaitable<void> abandon(type_runtime& rt);
     boost::asio::awaitable<void> finish(const std::vector<type_runtime*>& rts);
     void report_finished(type_runtime& rt);
-    void wake();
 
     sync_context& ctx_;
     change_applier& applier_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <utility>
 
 namespace sgcache::sync {
 
@@ -13,6 +14,7 @@ std::string_view to_string(build_phase p) noexcept {
         case build_phase::swapping: return "swapping";
         case build_phase::following: return "following";
         case build_phase::failed: return "failed";
+        case build_phase::removed: return "removed";
     }
     return "unknown";
 }
@@ -115,9 +117,10 @@ void generation_lifecycle::fail(std::string why) {
     failure_ = std::move(why);
     if (phase_ == build_phase::swapping) {
         // The aliases are moving already: swapped() finishes the move, then fails the type.
-        fail_after_swap_ = true;
+        after_swap_ = after_swap::fail;
         return;
     }
+    if (phase_ == build_phase::removed) return;
     if (phase_ == build_phase::loading) drop(state_.building);
     if (phase_ == build_phase::loading || phase_ == build_phase::preparing) clear_build();
     cancel_requested_ = false;
@@ -130,6 +133,51 @@ std::vector<int> generation_lifecycle::generations_of_removed(const type_state& 
         if (g && std::find(out.begin(), out.end(), g) == out.end()) out.push_back(g);
     }
     return out;
+}
+
+void generation_lifecycle::config_changed(std::string config_hash) {
+    if (config_hash == config_hash_) return;
+    config_hash_ = std::move(config_hash);
+    switch (phase_) {
+        case build_phase::following:
+            // As restore() decides for a changed config: readers keep the current generation.
+            phase_ = build_phase::preparing;
+            planned_ = false;
+            cancel_requested_ = false;
+            break;
+        case build_phase::loading:
+            // A build of the old config is of no use: its index goes, a new build starts.
+            drop(state_.building);
+            clear_build();
+            state_.loaded = 0;
+            cancel_requested_ = false;
+            phase_ = build_phase::preparing;
+            break;
+        case build_phase::swapping: after_swap_ = after_swap::rebuild; break;
+        case build_phase::preparing:  // its index, not created yet, gets the new hash
+        case build_phase::waiting:
+        case build_phase::failed:
+        case build_phase::removed: break;
+    }
+}
+
+void generation_lifecycle::remove(bool drop_indices) {
+    if (phase_ == build_phase::swapping) {
+        after_swap_ = drop_indices ? after_swap::remove : after_swap::remove_keeping;
+        return;
+    }
+    if (drop_indices) {
+        // The readers' generation too: the type is no longer cached (as at a start without
+        // its entity config).
+        const int active = std::exchange(state_.active, 0);
+        state_.active_hash.clear();
+        drop(active);
+        drop(state_.building);
+    }
+    clear_build();
+    state_.loaded = 0;
+    cancel_requested_ = false;
+    phase_ = build_phase::removed;
 }
 
 generation_lifecycle::rebuild_answer generation_lifecycle::request_rebuild() {
@@ -145,7 +193,8 @@ generation_lifecycle::rebuild_answer generation_lifecycle::request_rebuild() {
         case build_phase::preparing:
         case build_phase::loading:
         case build_phase::swapping: return rebuild_answer::already;
-        case build_phase::failed: return rebuild_answer::failed;
+        case build_phase::failed:
+        case build_phase::removed: return rebuild_answer::failed;
     }
     return rebuild_answer::failed;
 }
@@ -178,7 +227,8 @@ void generation_lifecycle::index_created(int g, std::int64_t now_ms) {
 }
 
 void generation_lifecycle::index_not_used(int g) {
-    require(phase_ != build_phase::preparing && g == state_.last_generation + 1, "index_not_used");
+    // Preparing too: the config changed while the index was created (its mapping is old).
+    require(g == state_.last_generation + 1, "index_not_used");
     state_.last_generation = g;
     drop(g);
 }
@@ -209,8 +259,15 @@ void generation_lifecycle::begin_swap() {
 void generation_lifecycle::swapped() {
     require(phase_ == build_phase::swapping, "swapped");
     promote_build();
-    phase_ = fail_after_swap_ ? build_phase::failed : build_phase::following;
-    fail_after_swap_ = false;
+    phase_ = build_phase::following;
+    const auto next = std::exchange(after_swap_, after_swap::nothing);
+    switch (next) {
+        case after_swap::nothing: break;
+        case after_swap::fail: phase_ = build_phase::failed; break;
+        case after_swap::rebuild: phase_ = build_phase::preparing; break;
+        case after_swap::remove: remove(true); break;
+        case after_swap::remove_keeping: remove(false); break;
+    }
 }
 
 void generation_lifecycle::abandon() {
@@ -232,7 +289,7 @@ bool generation_lifecycle::building() const noexcept {
 
 std::vector<int> generation_lifecycle::follower_targets() const {
     std::vector<int> out;
-    if (phase_ == build_phase::waiting || phase_ == build_phase::failed) return out;
+    if (phase_ == build_phase::waiting || phase_ == build_phase::failed || phase_ == build_phase::removed) return out;
     if (state_.active) out.push_back(state_.active);
     if ((phase_ == build_phase::loading || phase_ == build_phase::swapping) && state_.building) {
         out.push_back(state_.building);

@@ -17,6 +17,9 @@
 //   swapping   every range is acknowledged; the aliases are moving to the new generation
 //   following  one generation, the active one, for readers and writers
 //   failed     the type is gone from the site: nothing is written, readers keep the last data
+//   removed    its entity config was removed by a reload: nothing is written; its
+//              generations are dropped (readers' included: the type is no longer cached)
+//              unless sync.keep_removed_types keeps them
 //
 // Invariants (each one unit-tested step by step in test/unit/test_generation_lifecycle.cpp):
 //   I1  From the moment a build's id bounds are read, every follower write of the type goes
@@ -52,7 +55,7 @@
 
 namespace sgcache::sync {
 
-enum class build_phase { waiting, preparing, loading, swapping, following, failed };
+enum class build_phase { waiting, preparing, loading, swapping, following, failed, removed };
 
 /// "waiting", "preparing", ...
 std::string_view to_string(build_phase p) noexcept;
@@ -95,6 +98,19 @@ public:
     /// The generations of a type whose entity config was removed: every index it has.
     static std::vector<int> generations_of_removed(const type_state& stored);
 
+    // ------------------------------------------------------------------ a reload
+
+    /// The type's entity config changed (another hash): a generation of the new config is
+    /// due. Following: a rebuild starts, readers keep the current generation. Loading: the
+    /// build of the old config is dropped and a new one starts. Swapping: the swap finishes
+    /// first, then the rebuild starts. Waiting, failed, removed: only the hash is kept.
+    void config_changed(std::string config_hash);
+    /// The type's entity config was removed: nothing is written any more; with
+    /// `drop_indices`, every generation goes to to_drop() (the readers' too). Swapping: the
+    /// swap finishes first.
+    void remove(bool drop_indices);
+    const std::string& config_hash() const noexcept { return config_hash_; }
+
     // ------------------------------------------------------------------ requests
 
     enum class rebuild_answer { started, already, failed };
@@ -116,8 +132,8 @@ public:
     /// `loading`, and from now on the follower writes to it (I1).
     void index_created(int g, std::int64_t now_ms);
     /// The index of generation `g` (generation_to_create() when it was asked) was created
-    /// but the phase moved on meanwhile (the type failed): its number counts as used and
-    /// the index goes to to_drop().
+    /// but is not wanted any more (the type failed, or its config changed meanwhile): its
+    /// number counts as used and the index goes to to_drop().
     void index_not_used(int g);
     /// True once the build's id bounds are read and its ranges planned.
     bool ranges_planned() const noexcept { return planned_; }
@@ -174,7 +190,8 @@ private:
     bool planned_ = false;
     bool cancel_requested_ = false;
     bool rebuild_requested_ = false;  // asked for before start-up looked at the type
-    bool fail_after_swap_ = false;    // fail() came while the aliases were moving
+    // What came while the aliases were moving, done by swapped().
+    enum class after_swap { nothing, fail, rebuild, remove, remove_keeping } after_swap_ = after_swap::nothing;
     std::string failure_;
 };
 

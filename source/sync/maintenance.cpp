@@ -13,11 +13,12 @@ maintenance::maintenance(sync_context& ctx, std::function<engine_status()> statu
 asio::awaitable<void> maintenance::run() {
     const auto& s = ctx_.s;
     std::int64_t last_heartbeat = now_ms();
-    const auto renew_every = std::max<std::int64_t>(1000, s.sync.lease_ttl.count() / 3);
     std::int64_t last_renew = now_ms();
     for (;;) {
         co_await sleep_for(1s);
         const std::int64_t now = now_ms();
+        // Each time: a reload may change the lease's time to live.
+        const auto renew_every = std::max<std::int64_t>(1000, s.sync.lease_ttl.count() / 3);
         bool checking_schema = false;
         try {
             if (now - last_renew >= renew_every) {

@@ -82,7 +82,11 @@ void sync_context::sync_targets(type_runtime& rt) {
 
 // save_type() serializes the state before its first suspension, and state writes go one at
 // a time in call order: of two saves racing, the later one, with the newer state, lands last.
-asio::awaitable<void> sync_context::save(type_runtime& rt) { co_await state.save_type(rt.life.state()); }
+// A removed type persists nothing: its state document is deleted (or kept as it was).
+asio::awaitable<void> sync_context::save(type_runtime& rt) {
+    if (rt.life.phase() == build_phase::removed) co_return;
+    co_await state.save_type(rt.life.state());
+}
 
 asio::awaitable<void> sync_context::drop_generations(type_runtime& rt) {
     if (rt.life.to_drop().empty()) co_return;
@@ -96,8 +100,11 @@ asio::awaitable<void> sync_context::drop_generations(type_runtime& rt) {
         // the writes that chose it before are queued and answered, nothing writes to it.
         co_await follower_writer.retire(index);
         co_await snapshot_writer.retire(index);
-        // Never the index readers use, whatever the state said (a last line of defence).
-        const auto readers = co_await es.indices_of_alias(rt.names.live_alias);
+        // Never the index readers use, whatever the state said (a last line of defence),
+        // unless the type itself is removed: its aliases go with its indices.
+        // (No co_await inside a ?: operator: g++ 12 destroys its temporary twice.)
+        std::vector<std::string> readers;
+        if (rt.life.phase() != build_phase::removed) readers = co_await es.indices_of_alias(rt.names.live_alias);
         if (std::find(readers.begin(), readers.end(), index) != readers.end()) {
             log::error("engine", "refusing to delete a generation the live alias points at",
                        {{"type", rt.type()}, {"index", index}});

@@ -33,6 +33,7 @@
 #include <boost/json/object.hpp>
 
 #include <chrono>
+#include <deque>
 #include <cstdint>
 #include <map>
 #include <random>
@@ -54,9 +55,10 @@ struct type_runtime {
     generation_lifecycle life;
 
     const std::string& type() const noexcept { return cfg->type; }
-    /// Neither failed nor waiting for start-up: its changes are applied.
+    /// Neither failed, removed, nor waiting for start-up: its changes are applied.
     bool syncing() const noexcept {
-        return life.phase() != build_phase::failed && life.phase() != build_phase::waiting;
+        const auto p = life.phase();
+        return p != build_phase::failed && p != build_phase::waiting && p != build_phase::removed;
     }
 };
 
@@ -73,6 +75,9 @@ struct sync_context {
     entity_writer snapshot_writer;  // the full download
     entity_writer follower_writer;  // events, re-reads, the safety scan, repairs
     std::map<std::string, type_runtime> types;
+    // Entity configs read by reloads. A type points at its config; configs replaced by a
+    // reload stay alive here, since a coroutine may still be reading the old one.
+    std::deque<config::entity_config> reloaded_configs;
     std::set<std::string> cached_types;
     shotgun::site_schema site_schema;  // the site's, as last read
     follower_state persisted;          // the follower document, as last saved

@@ -54,18 +54,7 @@ json::object type_status(const std::string& endpoint, std::string_view type) {
     return {};
 }
 
-int run_cli(const std::vector<std::string>& args, std::string& out) {
-    std::string cmd = test::sgcache_binary();
-    for (const auto& a : args) cmd += " '" + a + "'";
-    cmd += " 2>&1";
-    FILE* p = ::popen(cmd.c_str(), "r");
-    REQUIRE(p);
-    out.clear();
-    char buf[512];
-    while (std::fgets(buf, sizeof buf, p)) out += buf;
-    const int st = ::pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
+int run_cli(const std::vector<std::string>& args, std::string& out) { return test::run_sgcache(args, out); }
 
 struct control_env : sync_env {
     std::string endpoint;

@@ -1,10 +1,15 @@
 #include "support/control.hpp"
 
+#include "support/child_process.hpp"
+
 #include <boost/json/parse.hpp>
 
 #include <doctest/doctest.h>
 
 #include <zmq.hpp>
+
+#include <cstdio>
+#include <sys/wait.h>
 
 namespace sgcache::test {
 
@@ -26,6 +31,19 @@ boost::json::object control_json(const std::string& endpoint, const std::string&
     const auto reply = control_ask(endpoint, body);
     REQUIRE_MESSAGE(!reply.empty(), "no reply to " << body);
     return boost::json::parse(reply).as_object();
+}
+
+int run_sgcache(const std::vector<std::string>& args, std::string& out) {
+    std::string cmd = sgcache_binary();
+    for (const auto& a : args) cmd += " '" + a + "'";
+    cmd += " 2>&1";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    REQUIRE(p);
+    out.clear();
+    char buf[512];
+    while (std::fgets(buf, sizeof buf, p)) out += buf;
+    const int st = ::pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 }  // namespace sgcache::test

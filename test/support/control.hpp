@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 namespace sgcache::test {
 
@@ -15,5 +16,8 @@ std::string control_ask(const std::string& endpoint, const std::string& body,
 
 /// One request whose reply must come and be a JSON object (REQUIREd).
 boost::json::object control_json(const std::string& endpoint, const std::string& body);
+
+/// Runs the sgcache executable with `args`; its exit status, and stdout and stderr in `out`.
+int run_sgcache(const std::vector<std::string>& args, std::string& out);
 
 }  // namespace sgcache::test

@@ -74,6 +74,14 @@ sync_env::sync_env(std::vector<std::string> site_args, const std::vector<std::st
 
 void sync_env::reload_configs() { configs = config::load_entity_configs(dir / "entityConfig"); }
 
+void sync_env::write_entity_config(const std::string& type) {
+    auto fields = run_coro(ioc, sg->schema_read());
+    auto entities = run_coro(ioc, sg->schema_entity_read());
+    const auto schema = shotgun::parse_schema(fields, entities);
+    auto cfg = config::generate(schema.types.at(type), config::generate_settings{});
+    std::ofstream(dir / "entityConfig" / (type + ".yaml")) << config::to_yaml(cfg, "test");
+}
+
 std::unique_ptr<child_process> sync_env::serve() {
     const std::string log = (dir / ("serve-" + std::to_string(++serve_runs) + ".log")).string();
     return std::make_unique<child_process>(

@@ -48,6 +48,9 @@ struct sync_env {
     ~sync_env();
 
     void reload_configs();
+    /// Writes entityConfig/<type>.yaml generated from the site's schema (as the constructor
+    /// does for its types); call reload_configs() to check against it.
+    void write_entity_config(const std::string& type);
     std::unique_ptr<child_process> serve();
     /// `sgcache serve` with a copy of the configuration whose Elasticsearch host is `es`
     /// (a proxy in front of the node, say).

@@ -1,5 +1,6 @@
 // Loading etc/config.yaml: defaults, secrets, and one test per kind of mistake, each
 // checking that the error names the file, the line and the key.
+#include "config/reload.hpp"
 #include "config/settings.hpp"
 #include "config/yaml_reader.hpp"
 
@@ -178,4 +179,35 @@ TEST_CASE("closest suggests only near matches") {
     CHECK(closest("elasticsearh", {"shotgun", "elasticsearch", "sync"}) == "elasticsearch");
     CHECK(closest("zzz", {"shotgun", "elasticsearch"}).empty());
     CHECK(closest("Tsk", {"Task", "Shot", "Asset"}) == "Task");
+}
+
+TEST_CASE("config reload: live keys apply, keys read once need a restart, secrets are compared not printed") {
+    settings a;
+    a.shotgun.url = "https://a.example.com";
+    a.shotgun.script_key = secret("k1");
+    settings b = a;
+    auto c = compare_for_reload(a, b);
+    CHECK(c.need_restart.empty());
+    CHECK(c.live.empty());
+    b.sync.event_poll_interval = std::chrono::milliseconds(300);
+    b.log.level = "debug";
+    b.shotgun.page_size = 200;
+    b.metrics.ready_max_lag = std::chrono::milliseconds(1000);
+    c = compare_for_reload(a, b);
+    CHECK(c.need_restart.empty());
+    CHECK(c.live == std::vector<std::string>{"shotgun.page_size", "sync.event_poll_interval_ms",
+                                             "metrics.ready_max_lag_s", "log.level"});
+    apply_live(a, b);
+    CHECK(a.sync.event_poll_interval == std::chrono::milliseconds(300));
+    CHECK(a.log.level == "debug");
+    CHECK(a.shotgun.page_size == 200);
+    CHECK(compare_for_reload(a, b).live.empty());
+    b.shotgun.script_key = secret("k2");
+    b.elasticsearch.hosts = {"http://other:9200"};
+    b.metrics.listen = "0.0.0.0:9465";
+    b.control.token = secret("t");
+    c = compare_for_reload(a, b);
+    CHECK(c.need_restart == std::vector<std::string>{"shotgun.script_key", "elasticsearch.hosts", "control.token",
+                                                     "metrics.listen"});
+    for (const auto& k : c.need_restart) CHECK(k.find("k2") == std::string::npos);
 }

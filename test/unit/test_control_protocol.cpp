@@ -34,11 +34,12 @@ TEST_CASE("control protocol: malformed input gets a one-line error naming the pr
     CHECK(error_of("").find("malformed JSON") == 0);
     CHECK(error_of("{not json").find("malformed JSON") == 0);
     CHECK(error_of("[1,2]") == "a request must be a JSON object such as {\"command\": \"status\"}");
-    CHECK(error_of("{}") == "missing \"command\" (one of ping, status, rebuild, cancel_rebuild, reread)");
+    CHECK(error_of("{}") == "missing \"command\" (one of ping, status, rebuild, cancel_rebuild, reread, reload)");
     CHECK(error_of(R"({"command":7})").find("missing \"command\"") == 0);
     CHECK(error_of(R"({"command":"shutdown"})") ==
-          "unknown command 'shutdown' (commands: ping, status, rebuild, cancel_rebuild, reread)");
+          "unknown command 'shutdown' (commands: ping, status, rebuild, cancel_rebuild, reread, reload)");
     CHECK(error_of(R"({"command":"status","verbose":true})") == "unknown key 'verbose' for command status");
+    CHECK(error_of(R"({"command":"reload","now":1})") == "unknown key 'now' for command reload");
     CHECK(error_of(R"({"command":"rebuild"})").find("rebuild needs \"entity_types\"") == 0);
     CHECK(error_of(R"({"command":"rebuild","entity_types":"Shot"})").find("must be a list") != std::string::npos);
     CHECK(error_of(R"({"command":"rebuild","entity_types":[1]})").find("must be a list") != std::string::npos);

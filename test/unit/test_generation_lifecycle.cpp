@@ -287,7 +287,7 @@ TEST_CASE("lifecycle: an index created while the type failed is recorded, then d
     auto l = followed();
     l.request_rebuild();
     const int g = l.generation_to_create();
-    CHECK_THROWS_AS(l.index_not_used(g), std::logic_error);  // still preparing: use it
+    CHECK_THROWS_AS(l.index_not_used(g + 1), std::logic_error);  // only the number handed out
     l.fail("gone");
     l.index_not_used(g);
     CHECK(l.to_drop() == std::vector<int>{g});
@@ -366,6 +366,69 @@ TEST_CASE("lifecycle: requests answer for every phase; a failed type writes noth
     CHECK(s.follower_targets().empty());
 }
 
+TEST_CASE("lifecycle: a reload that changes the config rebuilds; one that removes it drops every generation") {
+    // Following: a rebuild of the new config, readers stay on the current generation.
+    auto l = followed("h1");
+    l.config_changed("h1");  // the same hash: nothing
+    CHECK(l.phase() == phase::following);
+    l.config_changed("h2");
+    CHECK(l.phase() == phase::preparing);
+    CHECK(l.reader_generation() == 1);
+    l.index_created(l.generation_to_create(), 0);
+    CHECK(l.state().building_hash == "h2");
+    // Loading: that build is of an old config now; it goes and a new one starts.
+    l.plan(two_ranges);
+    l.config_changed("h3");
+    CHECK(l.phase() == phase::preparing);
+    CHECK(l.to_drop() == std::vector<int>{2});
+    CHECK(l.follower_targets() == std::vector<int>{1});  // I2: it left the targets at once
+    CHECK(l.generation_to_create() == 3);
+    l.index_created(3, 0);
+    CHECK(l.state().building_hash == "h3");
+    // Swapping: the swap completes, then the rebuild starts.
+    l.plan({});
+    l.begin_swap();
+    l.config_changed("h4");
+    CHECK(l.phase() == phase::swapping);
+    l.swapped();
+    CHECK(l.reader_generation() == 3);
+    CHECK(l.phase() == phase::preparing);
+    CHECK(l.generation_to_create() == 4);
+
+    // Removed: nothing is written; every generation goes, the readers' included.
+    auto r = followed("h1");
+    r.request_rebuild();
+    r.index_created(2, 0);
+    r.remove(true);
+    CHECK(r.phase() == phase::removed);
+    CHECK(r.follower_targets().empty());
+    CHECK(r.download_target() == 0);
+    auto gone = r.to_drop();
+    std::sort(gone.begin(), gone.end());
+    CHECK(gone == std::vector<int>{1, 2});
+    CHECK(r.reader_generation() == 0);
+    CHECK(r.request_rebuild() == generation_lifecycle::rebuild_answer::failed);
+    // Kept (sync.keep_removed_types): nothing written, nothing dropped.
+    auto k = followed("h1");
+    k.remove(false);
+    CHECK(k.phase() == phase::removed);
+    CHECK(k.to_drop().empty());
+    CHECK(k.follower_targets().empty());
+    // Removed while swapping: after the swap.
+    auto s = followed("h1");
+    s.request_rebuild();
+    s.index_created(2, 0);
+    s.plan({});
+    s.begin_swap();
+    s.remove(true);
+    CHECK(s.phase() == phase::swapping);
+    s.swapped();
+    CHECK(s.phase() == phase::removed);
+    gone = s.to_drop();
+    std::sort(gone.begin(), gone.end());
+    CHECK(gone == std::vector<int>{1, 2});
+}
+
 TEST_CASE("lifecycle: random walks of requests, progress, cancels, failures and crashes keep every invariant") {
     std::mt19937 rng(20261207);
     for (int walk = 0; walk < 3000; ++walk) {
@@ -380,7 +443,7 @@ TEST_CASE("lifecycle: random walks of requests, progress, cancels, failures and 
             const phase before = l.phase();
             const int readers_before = l.reader_generation();
             const bool complete_before = l.complete();
-            switch (rng() % 10) {
+            switch (rng() % 11) {
                 case 0: l.request_rebuild(); break;
                 case 1:
                     if (l.request_cancel() == generation_lifecycle::cancel_answer::cancelled) l.abandon();
@@ -411,6 +474,10 @@ TEST_CASE("lifecycle: random walks of requests, progress, cancels, failures and 
                     break;
                 case 9:
                     if (l.phase() == phase::swapping) l.swapped();
+                    break;
+                case 10:  // a reload with an edited config
+                    hash = hash == "h1" ? "h2" : "h1";
+                    l.config_changed(hash);
                     break;
                 case 6: {  // a crash, sometimes with an edited config
                     if (rng() % 4 == 0) hash = hash == "h1" ? "h2" : "h1";
