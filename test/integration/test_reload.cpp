@@ -17,7 +17,6 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
-#include <thread>
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
@@ -97,10 +96,6 @@ TEST_CASE("reload: entity configs added, changed and removed; live settings; ref
     CHECK(eventually([&] { return !run_coro(env.ioc, env.es->exists(names("Asset").generation(1))); }, 30s));
     CHECK(env.state_doc("type-Shot").empty());
     const auto status_reply = test::control_ask(endpoint, R"({"command":"status"})");
-    if (status_reply.empty() && std::getenv("SGCACHE_DEBUG_HANG")) {
-        std::fprintf(stderr, "HANG: serve pid %d\n", serve->pid());
-        std::this_thread::sleep_for(120s);
-    }
     REQUIRE_MESSAGE(!status_reply.empty(), sync_env::tail(serve->log(), 6000));
     auto status = boost::json::parse(status_reply).as_object();
     std::string listed;
