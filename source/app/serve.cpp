@@ -199,7 +199,7 @@ std::int64_t wall_ms() {
         .count();
 }
 
-// Every 5 s: the live counts and a history sample; every 30 s (stats on): the latest
+// Every 5 s: the live counts and a history sample; every 10 s (stats on): the latest
 // validation document of the stats index. Failures only leave the previous figures.
 asio::awaitable<void> sample_status(sync::engine& engine, std::shared_ptr<page_state> page, elastic::client* stats_es,
                                     std::string stats_alias, std::shared_ptr<bool> done) {
@@ -209,7 +209,7 @@ asio::awaitable<void> sample_status(sync::engine& engine, std::shared_ptr<page_s
             const auto st = co_await engine.status_with_counts();
             for (const auto& t : st.types) page->live_documents[t.type] = t.live_documents;
             page->history.sample(wall_ms(), st.lag_seconds, st.events_per_second, st.open_gaps);
-            if (stats_es && tick % 6 == 0) {
+            if (stats_es && tick % 2 == 0) {
                 boost::json::object body{{"size", 1},
                                          {"query", boost::json::object{{"term", boost::json::object{{"kind", "validation"}}}}},
                                          {"sort", boost::json::array{boost::json::object{{"@timestamp", "desc"}}}}};

@@ -3,15 +3,13 @@ Playwright, loads it while a slow first download runs (the fake site answers eac
 late), and the test reads the DOM: every type listed, build progress bars advancing, the
 follower's charts drawn; a screenshot of the page mid-download is kept in the test reports
 folder. Also: the page and its data need the control token beyond loopback."""
-import os
 import shutil
-import socket
-import time
+import subprocess
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from conftest import BUILD, Scenario, eventually, free_port, http
+from conftest import BUILD, SGCACHE, Scenario, eventually, free_port, http
 
 TYPES = ["Shot", "Task", "Version", "Asset"]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -73,6 +71,12 @@ def test_the_status_page_shows_a_download_in_progress_in_a_real_browser():
                     (build_state(page), scenario.log_tail())
                 follower = page.text_content("#follower")
                 assert "following" in follower
+                # A validation run shows up as the last validation (read from the stats index).
+                out = subprocess.run([str(SGCACHE), "validate", "counts", "--config", str(scenario.config)],
+                                     capture_output=True, text=True, timeout=120)
+                assert out.returncode == 0, out.stdout + out.stderr
+                assert eventually(lambda: "match" in (page.text_content("#validation") or ""), 60), \
+                    page.text_content("#validation")
             finally:
                 browser.close()
         assert proc.poll() is None, scenario.log_tail()
