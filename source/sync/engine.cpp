@@ -5,18 +5,15 @@
 
 #include "common/log.hpp"
 #include "common/task_group.hpp"
-#include "config/reload.hpp"
-#include "shotgun/filters.hpp"
 #include "sync/change_applier.hpp"
 #include "sync/follower.hpp"
 #include "sync/generation_builder.hpp"
 #include "sync/maintenance.hpp"
-#include "sync/schema_drift.hpp"
+#include "sync/reload.hpp"
 #include "sync/safety_scan.hpp"
 #include "sync/startup.hpp"
 #include "sync/sync_context.hpp"
 
-#include <set>
 
 namespace sgcache::sync {
 
@@ -108,92 +105,6 @@ struct engine::impl {
         return out;
     }
 
-    // The reload (engine::reconfigure): decisions in memory first, in one step with no
-    // co_await (so no loop sees half of them), then the I/O they ask for.
-    asio::awaitable<engine::reload_outcome> reconfigure(config::settings fresh, std::vector<config::entity_config> configs) {
-        if (configs.empty()) throw std::invalid_argument("no entity configs: a reload keeps at least one type");
-        engine::reload_outcome out;
-        config::apply_live(ctx.opts.settings, fresh);
-        std::set<std::string> wanted;
-        std::vector<type_runtime*> added, to_clean;
-        for (auto& cfg : configs) {
-            wanted.insert(cfg.type);
-            const auto& kept = ctx.reloaded_configs.emplace_back(std::move(cfg));
-            auto it = ctx.types.find(kept.type);
-            if (it == ctx.types.end()) {
-                it = ctx.types.emplace(kept.type, type_runtime(kept, ctx.s.elasticsearch.index_prefix)).first;
-                added.push_back(&it->second);
-                out.added.push_back(kept.type);
-                continue;
-            }
-            type_runtime& rt = it->second;
-            if (rt.life.phase() == build_phase::waiting && rt.cfg->hash() == kept.hash()) {
-                // Added by a reload whose state could not be read: read it now.
-                added.push_back(&rt);
-                continue;
-            }
-            if (rt.life.phase() == build_phase::removed || rt.life.phase() == build_phase::waiting) {
-                // Back after a reload removed it: as if new (its state was deleted, or kept).
-                rt = type_runtime(kept, ctx.s.elasticsearch.index_prefix);
-                added.push_back(&rt);
-                out.added.push_back(kept.type);
-                continue;
-            }
-            if (kept.hash() == rt.cfg->hash()) continue;
-            // The old config stays alive in reloaded_configs (or opts.types) for coroutines
-            // still reading it; every new read uses this one.
-            rt.cfg = &kept;
-            rt.filters = shotgun::from_list_form(boost::json::value(kept.filters));
-            auto drift = compare_with_site(kept, ctx.site_schema);
-            rt.fields = drift.type_gone ? kept.field_names() : std::move(drift.fields);
-            rt.warnings = std::move(drift.warnings);
-            rt.life.config_changed(kept.hash());
-            ctx.sync_targets(rt);
-            to_clean.push_back(&rt);
-            out.changed.push_back(kept.type);
-        }
-        for (auto& [name, rt] : ctx.types) {
-            if (wanted.count(name) || rt.life.phase() == build_phase::removed) continue;
-            rt.life.remove(!ctx.s.sync.keep_removed_types);
-            ctx.sync_targets(rt);
-            ctx.cached_types.erase(name);
-            to_clean.push_back(&rt);
-            out.removed.push_back(name);
-        }
-        // The added types: from their stored state, as at a start.
-        if (!added.empty()) {
-            auto stored = co_await ctx.state.load_types();
-            for (auto* rt : added) {
-                type_state st;
-                if (auto it = stored.find(rt->type()); it != stored.end()) st = it->second;
-                generation_lifecycle::index_facts facts;
-                facts.active_exists = st.active && co_await ctx.es.exists(rt->names.generation(st.active));
-                facts.building_exists = st.building && co_await ctx.es.exists(rt->names.generation(st.building));
-                const auto aliased = co_await ctx.es.indices_of_alias(rt->names.live_alias);
-                if (aliased.size() == 1) facts.aliased = std::max(0, rt->names.generation_of(aliased.front()));
-                rt->life.restore(std::move(st), facts);
-                auto drift = compare_with_site(*rt->cfg, ctx.site_schema);
-                if (drift.type_gone) {
-                    rt->life.fail(drift.failure);
-                } else {
-                    rt->fields = std::move(drift.fields);
-                    rt->warnings = std::move(drift.warnings);
-                }
-                ctx.sync_targets(*rt);
-                ctx.cached_types.insert(rt->type());
-                to_clean.push_back(rt);
-            }
-        }
-        for (auto* rt : to_clean) {
-            co_await ctx.drop_generations(*rt);
-            if (rt->life.phase() == build_phase::removed && !ctx.s.sync.keep_removed_types) {
-                co_await ctx.state.delete_type(rt->type());
-            }
-        }
-        builder.wake();
-        co_return out;
-    }
-
     asio::awaitable<engine_status> status_with_counts() {
         auto st = status();
         for (auto& t : st.types) {
@@ -258,7 +169,7 @@ std::vector<std::string> engine::types() const {
 
 asio::awaitable<engine::reload_outcome> engine::reconfigure(config::settings settings,
                                                             std::vector<config::entity_config> types) {
-    co_return co_await impl_->reconfigure(std::move(settings), std::move(types));
+    co_return co_await apply_reload(impl_->ctx, impl_->builder, std::move(settings), std::move(types));
 }
 
 }  // namespace sgcache::sync

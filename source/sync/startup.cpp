@@ -83,25 +83,7 @@ asio::awaitable<void> restore_types(sync_context& ctx) {
     for (auto& [name, rt] : ctx.types) {
         type_state st;
         if (auto it = stored.find(name); it != stored.end()) st = it->second;
-        generation_lifecycle::index_facts facts;
-        facts.active_exists = st.active && co_await ctx.es.exists(rt.names.generation(st.active));
-        facts.building_exists = st.building && co_await ctx.es.exists(rt.names.generation(st.building));
-        // Where readers are: a stop between the swap and its record left them on the build.
-        const auto aliased = co_await ctx.es.indices_of_alias(rt.names.live_alias);
-        if (aliased.size() == 1) facts.aliased = std::max(0, rt.names.generation_of(aliased.front()));
-        const auto out = rt.life.restore(std::move(st), facts);
-        if (out.swap_completed) {
-            log::info("engine", "a swap to a new generation was under way when the server stopped; it is complete",
-                      {{"type", name}, {"index", rt.names.generation(rt.life.reader_generation())}});
-        }
-        if (out.active_lost) {
-            log::warning("engine", "the active index of a type is gone; rebuilding it", {{"type", name}});
-        }
-        if (out.config_changed) {
-            log::info("engine", "the entity config changed: rebuilding the type while readers keep the old generation",
-                      {{"type", name}});
-        }
-        ctx.sync_targets(rt);
+        co_await restore_type(ctx, rt, std::move(st));
     }
 }
 
@@ -132,6 +114,27 @@ asio::awaitable<void> start_cursor(sync_context& ctx) {
 }
 
 }  // namespace
+
+asio::awaitable<void> restore_type(sync_context& ctx, type_runtime& rt, type_state stored) {
+    const std::string& name = rt.type();
+    generation_lifecycle::index_facts facts;
+    facts.active_exists = stored.active && co_await ctx.es.exists(rt.names.generation(stored.active));
+    facts.building_exists = stored.building && co_await ctx.es.exists(rt.names.generation(stored.building));
+    // Where readers are: a stop between the swap and its record left them on the build.
+    const auto aliased = co_await ctx.es.indices_of_alias(rt.names.live_alias);
+    if (aliased.size() == 1) facts.aliased = std::max(0, rt.names.generation_of(aliased.front()));
+    const auto out = rt.life.restore(std::move(stored), facts);
+    if (out.swap_completed) {
+        log::info("engine", "a swap to a new generation was under way when the server stopped; it is complete",
+                  {{"type", name}, {"index", rt.names.generation(rt.life.reader_generation())}});
+    }
+    if (out.active_lost) log::warning("engine", "the active index of a type is gone; rebuilding it", {{"type", name}});
+    if (out.config_changed) {
+        log::info("engine", "the entity config changed: rebuilding the type while readers keep the old generation",
+                  {{"type", name}});
+    }
+    ctx.sync_targets(rt);
+}
 
 asio::awaitable<void> start_up(sync_context& ctx) {
     co_await connect_elasticsearch(ctx);

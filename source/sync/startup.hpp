@@ -18,4 +18,9 @@ namespace sgcache::sync {
 
 boost::asio::awaitable<void> start_up(sync_context& ctx);
 
+/// Restores one type's lifecycle (in `waiting`) from its stored state and what exists of its
+/// indices and aliases, logs what it decided, and points its writers. Also used by a reload
+/// for the types it adds. Throws elastic::error.
+boost::asio::awaitable<void> restore_type(sync_context& ctx, type_runtime& rt, type_state stored);
+
 }  // namespace sgcache::sync

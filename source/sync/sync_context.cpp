@@ -118,19 +118,21 @@ asio::awaitable<void> sync_context::drop_generations(type_runtime& rt) {
 
 void sync_context::adopt_site_schema(shotgun::site_schema schema) {
     site_schema = std::move(schema);
-    for (auto& [name, rt] : types) {
-        if (rt.life.phase() == build_phase::failed) continue;
-        auto drift = compare_with_site(*rt.cfg, site_schema);
-        if (drift.type_gone) {
-            log::error("engine", drift.failure);
-            rt.life.fail(drift.failure);
-            sync_targets(rt);
-            continue;
-        }
-        rt.fields = std::move(drift.fields);
-        rt.warnings = std::move(drift.warnings);
-        for (const auto& w : rt.warnings) log::warning("engine", w);
+    for (auto& [name, rt] : types) adopt_site_schema_for(rt);
+}
+
+void sync_context::adopt_site_schema_for(type_runtime& rt) {
+    if (rt.life.phase() == build_phase::failed || rt.life.phase() == build_phase::removed) return;
+    auto drift = compare_with_site(*rt.cfg, site_schema);
+    if (drift.type_gone) {
+        log::error("engine", drift.failure);
+        rt.life.fail(drift.failure);
+        sync_targets(rt);
+        return;
     }
+    rt.fields = std::move(drift.fields);
+    rt.warnings = std::move(drift.warnings);
+    for (const auto& w : rt.warnings) log::warning("engine", w);
 }
 
 bool sync_context::building_now() const {

@@ -98,6 +98,8 @@ struct sync_context {
     /// Takes the site's schema as read now: each type's fields to read and warnings follow
     /// from it (sync/schema_drift.hpp); a type gone from the site fails.
     void adopt_site_schema(shotgun::site_schema schema);
+    /// The same for one type, against the schema already held.
+    void adopt_site_schema_for(type_runtime& rt);
     /// Logs a failure and sleeps before the caller's next attempt (bounded exponential
     /// backoff with jitter). co_await is not allowed in a catch handler: callers keep the
     /// message and call this after it.
