@@ -137,6 +137,10 @@ asio::awaitable<void> generation_builder::prepare(type_runtime& rt) {
         rt.life.index_created(gen, now_ms());
         ctx_.sync_targets(rt);
         co_await ctx_.save(rt);
+    } else if (rt.life.phase() == build_phase::loading && !rt.life.ranges_planned()) {
+        // Restored from a stop between recording the index and planning its ranges.
+        log::info("snapshot", "resuming a full download: its ranges are planned now",
+                  {{"type", rt.type()}, {"index", rt.names.generation(rt.life.state().building)}});
     }
     if (rt.life.phase() != build_phase::loading) co_return;
     std::uint64_t total = 0;
