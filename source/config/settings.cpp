@@ -157,7 +157,7 @@ void read_sync(map_reader m, sync_settings& s) {
     if (auto v = m.integer("snapshot_workers", 1, 64)) s.snapshot_workers = static_cast<std::size_t>(*v);
     if (auto v = m.integer("snapshot_range_size", 1, 10'000'000)) s.snapshot_range_size = static_cast<std::size_t>(*v);
     if (auto v = m.millis("event_poll_interval_ms", 50, 3'600'000)) s.event_poll_interval = *v;
-    if (auto v = m.integer("event_batch_size", 1, 5000)) s.event_batch_size = static_cast<std::size_t>(*v);
+    if (auto v = m.integer("event_batch_size", 1, 50000)) s.event_batch_size = static_cast<std::size_t>(*v);
     if (auto v = m.millis("gap_timeout_s", 1, 7 * 24 * 3600)) s.gap_timeout = *v;
     if (auto v = m.millis("safety_scan_interval_s", 0, 7 * 24 * 3600)) s.safety_scan_interval = *v;
     if (auto v = m.millis("safety_scan_overlap_s", 0, 24 * 3600)) s.safety_scan_overlap = *v;

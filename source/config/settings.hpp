@@ -71,7 +71,7 @@ struct sync_settings {
     std::size_t snapshot_workers = 6;
     std::size_t snapshot_range_size = 2500;  // entities per range, about
     std::chrono::milliseconds event_poll_interval{1000};
-    std::size_t event_batch_size = 500;
+    std::size_t event_batch_size = 5000;
     std::chrono::milliseconds gap_timeout{30 * 60 * 1000};
     std::chrono::milliseconds safety_scan_interval{5 * 60 * 1000};
     std::chrono::milliseconds safety_scan_overlap{60 * 1000};

@@ -1,6 +1,7 @@
 #include "sync/change_applier.hpp"
 
 #include "common/log.hpp"
+#include "common/task_group.hpp"
 #include "shotgun/filters.hpp"
 
 #include <algorithm>
@@ -28,90 +29,110 @@ change_applier::change_applier(sync_context& ctx) : ctx_(ctx) {}
 
 asio::awaitable<void> change_applier::reread(type_runtime& rt, const std::set<std::int64_t>& ids,
                                              const std::shared_ptr<ack_group>& group) {
-    std::vector<std::int64_t> all(ids.begin(), ids.end());
+    // Chunks of one page each, read side by side (the Shotgun client bounds the requests in
+    // flight): a batch behind by thousands of events names thousands of entities.
     const std::size_t chunk = std::max<std::size_t>(1, std::min<std::size_t>(ctx_.s.shotgun.page_size, 500));
-    for (std::size_t b = 0; b < all.size(); b += chunk) {
-        json::array id_list;
-        for (std::size_t i = b; i < std::min(all.size(), b + chunk); ++i) id_list.push_back(all[i]);
-        const std::size_t asked = id_list.size();
-        shotgun::read_request req;
-        req.type = rt.type();
-        req.fields = rt.fields;
-        req.filters = shotgun::both(rt.filters, shotgun::all_of(json::array{shotgun::condition("id", "in", std::move(id_list))}));
-        req.page_size = asked;
-        auto page = co_await ctx_.sg.read(std::move(req));
-        // The writes choose their indices now, after the read: a generation that started
-        // taking follower writes while the read was on its way gets them too (I1).
-        std::set<std::int64_t> found;
-        for (const auto& e : page.entities) {
-            if (!e.is_object()) continue;
-            found.insert(id_of(e));
-            co_await ctx_.follower_writer.write(rt.type(), e.get_object(), page.version, group);
-        }
-        for (std::size_t i = b; i < std::min(all.size(), b + chunk); ++i) {
-            if (!found.count(all[i])) co_await ctx_.follower_writer.tombstone(rt.type(), all[i], page.version, group);
-        }
+    task_group reads(ctx_.ex);
+    std::vector<std::int64_t> part;
+    for (const std::int64_t id : ids) {
+        part.push_back(id);
+        if (part.size() == chunk) reads.spawn(reread_chunk(rt, std::exchange(part, {}), group));
+    }
+    if (!part.empty()) reads.spawn(reread_chunk(rt, std::move(part), group));
+    co_await reads.wait();
+}
+
+asio::awaitable<void> change_applier::reread_chunk(type_runtime& rt, std::vector<std::int64_t> ids,
+                                                   std::shared_ptr<ack_group> group) {
+    json::array id_list;
+    for (const std::int64_t id : ids) id_list.push_back(id);
+    shotgun::read_request req;
+    req.type = rt.type();
+    req.fields = rt.fields;
+    req.filters = shotgun::both(rt.filters, shotgun::all_of(json::array{shotgun::condition("id", "in", std::move(id_list))}));
+    req.page_size = ids.size();
+    auto page = co_await ctx_.sg.read(std::move(req));
+    // The writes choose their indices now, after the read: a generation that started
+    // taking follower writes while the read was on its way gets them too (I1).
+    std::set<std::int64_t> found;
+    for (const auto& e : page.entities) {
+        if (!e.is_object()) continue;
+        found.insert(id_of(e));
+        co_await ctx_.follower_writer.write(rt.type(), e.get_object(), page.version, group);
+    }
+    for (const std::int64_t id : ids) {
+        if (!found.count(id)) co_await ctx_.follower_writer.tombstone(rt.type(), id, page.version, group);
     }
 }
 
 asio::awaitable<void> change_applier::reverse_lookup(const std::set<entity_ref>& targets, change_set& out) {
     const std::vector<entity_ref> list(targets.begin(), targets.end());
+    // Each type's lookups side by side; `list` and `out` outlive the group (wait() returns
+    // only once every task ended), and a type's runtime is never erased.
+    task_group lookups(ctx_.ex);
     for (auto& [name, rt] : ctx_.types) {
-        if (!rt.syncing()) continue;
-        std::vector<const config::cached_field*> links;
-        for (const auto& f : rt.cfg->fields) {
-            if (is_link(f.data_type)) links.push_back(&f);
+        if (rt.syncing()) lookups.spawn(reverse_lookup_in(rt, list, out));
+    }
+    co_await lookups.wait();
+}
+
+asio::awaitable<void> change_applier::reverse_lookup_in(type_runtime& rt, const std::vector<entity_ref>& list,
+                                                        change_set& out) {
+    const std::string name = rt.type();
+    const auto cfg = rt.cfg;  // the fields below point into it; a reload may replace rt.cfg
+    std::vector<const config::cached_field*> links;
+    for (const auto& f : cfg->fields) {
+        if (is_link(f.data_type)) links.push_back(&f);
+    }
+    if (links.empty()) co_return;
+    // A copy: a swap may replace the targets during these co_awaits. An index dropped
+    // meanwhile is skipped below; its successor was among the targets already.
+    for (const auto& index : ctx_.follower_writer.targets(name)) {
+        try {
+            co_await ctx_.es.refresh(index);  // see documents written a moment ago
+        } catch (const elastic::error& e) {
+            if (e.type() == "index_not_found_exception") continue;
+            throw;
         }
-        if (links.empty()) continue;
-        // A copy: a swap may replace the targets during these co_awaits. An index dropped
-        // meanwhile is skipped below; its successor was among the targets already.
-        for (const auto& index : ctx_.follower_writer.targets(name)) {
-            try {
-                co_await ctx_.es.refresh(index);  // see documents written a moment ago
-            } catch (const elastic::error& e) {
-                if (e.type() == "index_not_found_exception") continue;
-                throw;
+        for (std::size_t b = 0; b < list.size(); b += 20) {
+            json::array should;
+            for (std::size_t i = b; i < std::min(list.size(), b + 20); ++i) {
+                for (const auto* f : links) {
+                    json::array filter;
+                    filter.push_back(json::object{{"term", json::object{{f->name + ".type", list[i].type}}}});
+                    filter.push_back(json::object{{"term", json::object{{f->name + ".id", list[i].id}}}});
+                    json::object match{{"bool", json::object{{"filter", std::move(filter)}}}};
+                    // In a nested field, type and id must match within one link.
+                    if (nested(*f)) {
+                        should.push_back(json::object{{"nested", json::object{{"path", f->name}, {"query", std::move(match)}}}});
+                    } else {
+                        should.push_back(std::move(match));
+                    }
+                }
             }
-            for (std::size_t b = 0; b < list.size(); b += 20) {
-                json::array should;
-                for (std::size_t i = b; i < std::min(list.size(), b + 20); ++i) {
-                    for (const auto* f : links) {
-                        json::array filter;
-                        filter.push_back(json::object{{"term", json::object{{f->name + ".type", list[i].type}}}});
-                        filter.push_back(json::object{{"term", json::object{{f->name + ".id", list[i].id}}}});
-                        json::object match{{"bool", json::object{{"filter", std::move(filter)}}}};
-                        // In a nested field, type and id must match within one link.
-                        if (nested(*f)) {
-                            should.push_back(json::object{{"nested", json::object{{"path", f->name}, {"query", std::move(match)}}}});
-                        } else {
-                            should.push_back(std::move(match));
-                        }
-                    }
+            json::array after;
+            for (;;) {
+                json::object body;
+                body["size"] = 1000;
+                body["_source"] = false;
+                body["sort"] = json::array{json::object{{"id", "asc"}}};
+                body["query"] = json::object{{"bool", json::object{{"should", should}, {"minimum_should_match", 1}}}};
+                if (!after.empty()) body["search_after"] = after;
+                elastic::search_page page;
+                try {
+                    page = co_await ctx_.es.search(index, body);
+                } catch (const elastic::error& e) {
+                    if (e.type() == "index_not_found_exception") break;
+                    throw;
                 }
-                json::array after;
-                for (;;) {
-                    json::object body;
-                    body["size"] = 1000;
-                    body["_source"] = false;
-                    body["sort"] = json::array{json::object{{"id", "asc"}}};
-                    body["query"] = json::object{{"bool", json::object{{"should", should}, {"minimum_should_match", 1}}}};
-                    if (!after.empty()) body["search_after"] = after;
-                    elastic::search_page page;
+                for (const auto& h : page.hits) {
                     try {
-                        page = co_await ctx_.es.search(index, body);
-                    } catch (const elastic::error& e) {
-                        if (e.type() == "index_not_found_exception") break;
-                        throw;
+                        out[name].insert(std::stoll(h.id));
+                    } catch (const std::exception&) {
                     }
-                    for (const auto& h : page.hits) {
-                        try {
-                            out[name].insert(std::stoll(h.id));
-                        } catch (const std::exception&) {
-                        }
-                    }
-                    if (page.hits.size() < 1000) break;
-                    after = page.hits.back().sort;
                 }
+                if (page.hits.size() < 1000) break;
+                after = page.hits.back().sort;
             }
         }
     }
@@ -119,53 +140,61 @@ asio::awaitable<void> change_applier::reverse_lookup(const std::set<entity_ref>&
 
 asio::awaitable<void> change_applier::linkers_of_revived(const std::set<entity_ref>& revived, change_set& out) {
     const std::vector<entity_ref> list(revived.begin(), revived.end());
+    // Each type's reads side by side, as in reverse_lookup().
+    task_group reads(ctx_.ex);
     for (auto& [name, rt] : ctx_.types) {
-        if (!rt.syncing()) continue;
-        // Copied before the first read: a schema check may replace the site schema and the
-        // fields read while these reads are on their way.
-        struct link_field {
-            std::string name;
-            std::vector<std::string> valid_types;  // empty: any type
-        };
-        std::vector<link_field> link_fields;
-        const auto site_type = ctx_.site_schema.types.find(name);
-        for (const auto& f : rt.cfg->fields) {
-            if (!is_link(f.data_type)) continue;
-            if (std::find(rt.fields.begin(), rt.fields.end(), f.name) == rt.fields.end()) continue;  // gone
-            link_field lf{f.name, {}};
-            if (site_type != ctx_.site_schema.types.end()) {
-                if (auto sf = site_type->second.fields.find(f.name); sf != site_type->second.fields.end()) {
-                    lf.valid_types = sf->second.valid_types;
-                }
+        if (rt.syncing()) reads.spawn(linkers_of_revived_in(rt, list, out));
+    }
+    co_await reads.wait();
+}
+
+asio::awaitable<void> change_applier::linkers_of_revived_in(type_runtime& rt, const std::vector<entity_ref>& list,
+                                                            change_set& out) {
+    const std::string name = rt.type();
+    // Copied before the first read: a schema check may replace the site schema and the
+    // fields read while these reads are on their way.
+    struct link_field {
+        std::string name;
+        std::vector<std::string> valid_types;  // empty: any type
+    };
+    std::vector<link_field> link_fields;
+    const auto site_type = ctx_.site_schema.types.find(name);
+    for (const auto& f : rt.cfg->fields) {
+        if (!is_link(f.data_type)) continue;
+        if (std::find(rt.fields.begin(), rt.fields.end(), f.name) == rt.fields.end()) continue;  // gone
+        link_field lf{f.name, {}};
+        if (site_type != ctx_.site_schema.types.end()) {
+            if (auto sf = site_type->second.fields.find(f.name); sf != site_type->second.fields.end()) {
+                lf.valid_types = sf->second.valid_types;
             }
-            link_fields.push_back(std::move(lf));
         }
-        const json::object type_filters = rt.filters;
-        // One read per type for up to 100 revived entities: every link field read whose
-        // valid types allow theirs, with `in` (for multi-entity fields: "contains any").
-        for (std::size_t b = 0; b < list.size(); b += 100) {
-            json::array conditions;
-            for (const auto& f : link_fields) {
-                json::array links;
-                for (std::size_t i = b; i < std::min(list.size(), b + 100); ++i) {
-                    const auto& valid = f.valid_types;
-                    if (valid.empty() || std::find(valid.begin(), valid.end(), list[i].type) != valid.end()) {
-                        links.push_back(json::object{{"type", list[i].type}, {"id", list[i].id}});
-                    }
+        link_fields.push_back(std::move(lf));
+    }
+    const json::object type_filters = rt.filters;
+    // One read per type for up to 100 revived entities: every link field read whose
+    // valid types allow theirs, with `in` (for multi-entity fields: "contains any").
+    for (std::size_t b = 0; b < list.size(); b += 100) {
+        json::array conditions;
+        for (const auto& f : link_fields) {
+            json::array links;
+            for (std::size_t i = b; i < std::min(list.size(), b + 100); ++i) {
+                const auto& valid = f.valid_types;
+                if (valid.empty() || std::find(valid.begin(), valid.end(), list[i].type) != valid.end()) {
+                    links.push_back(json::object{{"type", list[i].type}, {"id", list[i].id}});
                 }
-                if (!links.empty()) conditions.push_back(shotgun::condition(f.name, "in", std::move(links)));
             }
-            if (conditions.empty()) continue;
-            const json::object filters = shotgun::both(type_filters, shotgun::any_of(std::move(conditions)));
-            const std::vector<std::string> id_only{"id"};
-            std::int64_t after = 0;
-            for (;;) {
-                auto page = co_await ctx_.sg.read_after(name, id_only, filters, after,
-                                                        std::numeric_limits<std::int32_t>::max(), 500, false);
-                for (const auto& e : page.entities) out[name].insert(id_of(e));
-                if (page.entities.size() < 500) break;
-                after = id_of(page.entities.back());
-            }
+            if (!links.empty()) conditions.push_back(shotgun::condition(f.name, "in", std::move(links)));
+        }
+        if (conditions.empty()) continue;
+        const json::object filters = shotgun::both(type_filters, shotgun::any_of(std::move(conditions)));
+        const std::vector<std::string> id_only{"id"};
+        std::int64_t after = 0;
+        for (;;) {
+            auto page = co_await ctx_.sg.read_after(name, id_only, filters, after,
+                                                    std::numeric_limits<std::int32_t>::max(), 500, false);
+            for (const auto& e : page.entities) out[name].insert(id_of(e));
+            if (page.entities.size() < 500) break;
+            after = id_of(page.entities.back());
         }
     }
 }
@@ -187,14 +216,16 @@ asio::awaitable<void> change_applier::apply(const change_set& changes, const lin
     // writer is shared (follower, safety scan, re-read requests, the builder's second look),
     // and the failure of an undeliverable batch is thrown to whichever caller comes first.
     auto group = std::make_shared<ack_group>();
+    task_group rereads(ctx_.ex);  // `all` outlives it: wait() returns after every task ended
     for (const auto& [type, ids] : all) {
         auto it = ctx_.types.find(type);
         if (it == ctx_.types.end() || !it->second.syncing() || ids.empty()) continue;
         // Empty only before a first download's index exists: its id bounds are read later,
         // so the download brings these changes.
         if (ctx_.follower_writer.targets(type).empty()) continue;
-        co_await reread(it->second, ids, group);
+        rereads.spawn(reread(it->second, ids, group));
     }
+    co_await rereads.wait();
     co_await ctx_.follower_writer.flush();
     if (!group->complete()) {
         throw elastic::error(elastic::error::kind::unreachable, 0, "", "",

@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <memory>
 #include <set>
+#include <vector>
 
 namespace sgcache::sync {
 
@@ -51,8 +52,14 @@ public:
 private:
     boost::asio::awaitable<void> reread(type_runtime& rt, const std::set<std::int64_t>& ids,
                                         const std::shared_ptr<ack_group>& group);
+    boost::asio::awaitable<void> reread_chunk(type_runtime& rt, std::vector<std::int64_t> ids,
+                                              std::shared_ptr<ack_group> group);
     boost::asio::awaitable<void> reverse_lookup(const std::set<entity_ref>& targets, change_set& out);
+    boost::asio::awaitable<void> reverse_lookup_in(type_runtime& rt, const std::vector<entity_ref>& list,
+                                                   change_set& out);
     boost::asio::awaitable<void> linkers_of_revived(const std::set<entity_ref>& revived, change_set& out);
+    boost::asio::awaitable<void> linkers_of_revived_in(type_runtime& rt, const std::vector<entity_ref>& list,
+                                                       change_set& out);
 
     sync_context& ctx_;
     // Retired or renamed while a download ran (see relook_after_download).

@@ -22,12 +22,26 @@ asio::awaitable<follower::pending_batch> follower::poll() {
     shotgun::read_request req;
     req.type = "EventLogEntry";
     req.fields = {"id", "event_type", "attribute_name", "entity", "meta", "created_at"};
-    req.filters = shotgun::all_of(json::array{shotgun::condition("id", "greater_than", json::array{cursor_.high()})});
     req.sorts.push_back({"id", false});
-    req.page_size = s.sync.event_batch_size;
-    auto page = co_await ctx_.sg.read(req);
-    batch.full = page.entities.size() >= s.sync.event_batch_size;
-    for (auto& e : page.entities) rows.push_back(std::move(e));
+    // A batch is up to event_batch_size events, read in pages of the site's size: behind
+    // (after an outage, a burst), one batch applies thousands of events with the fixed cost
+    // of one (a re-read per type, a flush, a state save), and an entity named by many of
+    // them is read once. Caught up, a batch is the few events of one poll interval.
+    const std::size_t page_size = std::max<std::size_t>(1, std::min(s.sync.event_batch_size, s.shotgun.page_size));
+    req.page_size = page_size;
+    std::int64_t after = cursor_.high();
+    for (;;) {
+        req.filters = shotgun::all_of(json::array{shotgun::condition("id", "greater_than", json::array{after})});
+        auto page = co_await ctx_.sg.read(req);
+        const bool more = page.entities.size() >= page_size || page.has_next_page;
+        for (auto& e : page.entities) rows.push_back(std::move(e));
+        if (!more || page.entities.empty()) break;
+        if (rows.size() >= s.sync.event_batch_size) {
+            batch.full = true;  // more to read: no pause before the next batch
+            break;
+        }
+        after = id_of(rows.back());
+    }
     const auto gap_list = cursor_.gap_ids(100);
     if (!gap_list.empty()) {
         json::array ids;
