@@ -51,22 +51,33 @@ asio::awaitable<follower::pending_batch> follower::poll() {
         auto gaps = co_await ctx_.sg.read(req);
         for (auto& e : gaps.entities) rows.push_back(std::move(e));
     }
-    std::vector<std::int64_t> ids;
+    std::vector<seen_event> seen;
     std::map<std::int64_t, const json::object*> by_id;
     for (const auto& r : rows) {
         if (!r.is_object()) continue;
         const std::int64_t id = id_of(r);
-        ids.push_back(id);
+        seen.push_back({id, parse_api3_time(r.get_object().if_contains("created_at"))});
         by_id[id] = &r.get_object();
     }
     // The cursor moves here, before the batch is applied: a failure later retries this
     // same batch (kept by run()), never a new poll from the moved cursor.
     const std::int64_t now = now_ms();
-    const auto fresh = cursor_.accept(ids, now);
+    const auto fresh = cursor_.accept_events(seen, now);
     for (const auto& g : cursor_.expire(now, s.sync.gap_timeout.count())) {
         ++gaps_expired_;
-        log::warning("follower", "gave up waiting for an event id",
-                     {{"event_id", g.id}, {"missing_for_s", (now - g.first_seen_ms) / 1000}});
+        // One line per gap while following; a catch-up gives up thousands (their events
+        // above are older than the timeout): those are counted, and summed up below.
+        if (!batch.full) {
+            log::warning("follower", "gave up waiting for an event id",
+                         {{"event_id", g.id}, {"missing_for_s", (now - g.first_seen_ms) / 1000}});
+        } else {
+            ++backlog_gaps_expired_;
+        }
+    }
+    if (backlog_gaps_expired_ && !batch.full) {
+        log::warning("follower", "gave up event ids missing from the backlog read (ids below events older than the gap timeout)",
+                     {{"event_ids", backlog_gaps_expired_}});
+        backlog_gaps_expired_ = 0;
     }
     for (const std::int64_t id : fresh) {
         const json::object& row = *by_id.at(id);

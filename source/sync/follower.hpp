@@ -74,6 +74,7 @@ private:
     sync_context& ctx_;
     change_applier& applier_;
     event_cursor cursor_;
+    std::uint64_t backlog_gaps_expired_ = 0;  // not logged one by one; summed when caught up
 
     // Re-read requests: merged, applied between polls, then answered.
     change_set reread_queue_;

@@ -108,7 +108,7 @@ json::object to_json(const follower_state& f) {
     o["kind"] = "follower";
     o["high"] = f.cursor.high;
     json::array gaps;
-    for (const auto& g : f.cursor.gaps) gaps.push_back(json::array{g.id, g.first_seen_ms});
+    for (const auto& g : f.cursor.gaps) gaps.push_back(json::array{g.id, g.first_seen_ms, g.site_ms});
     o["gaps"] = std::move(gaps);
     o["safety_scan_ms"] = f.safety_scan_ms;
     o["updated_ms"] = now_ms();
@@ -120,9 +120,11 @@ follower_state follower_state_from_json(const json::object& o) {
     f.cursor.high = int_of(o, "high");
     if (auto g = o.if_contains("gaps"); g && g->is_array()) {
         for (const auto& pair : g->get_array()) {
-            if (pair.is_array() && pair.get_array().size() == 2) {
-                f.cursor.gaps.push_back({pair.get_array()[0].to_number<std::int64_t>(),
-                                         pair.get_array()[1].to_number<std::int64_t>()});
+            // [id, first seen] before the site's clock was kept; [id, first seen, site ms] now.
+            if (pair.is_array() && pair.get_array().size() >= 2) {
+                const auto& a = pair.get_array();
+                f.cursor.gaps.push_back({a[0].to_number<std::int64_t>(), a[1].to_number<std::int64_t>(),
+                                         a.size() >= 3 ? a[2].to_number<std::int64_t>() : 0});
             }
         }
     }

@@ -117,6 +117,101 @@ TEST_CASE("event cursor: a huge jump keeps only the newest ids as gaps") {
     CHECK(c.dropped() == 1'000'000 - 1 - 100);
 }
 
+TEST_CASE("event cursor: on the site's clock, a gap below an event older than the timeout is given up at once") {
+    event_cursor c;
+    c.restore({0, {}});
+    // A backlog: events created an hour ago, read now (this host's clock at 10'000'000).
+    const std::int64_t hour_ago = 1'000'000;
+    c.accept_events({{1, hour_ago}, {3, hour_ago + 10}}, 10'000'000);  // 2 missing, revealed at hour_ago + 10
+    CHECK(c.open_gaps() == 1);
+    // Still waited for: the site's newest event is not yet a timeout after the revealing one.
+    CHECK(c.expire(10'000'000, 60'000).empty());
+    c.accept_events({{4, hour_ago + 59'999}}, 10'000'001);
+    CHECK(c.expire(10'000'001, 60'000).empty());
+    // The follower reads an event created a timeout later: 2 has been open that long.
+    c.accept_events({{5, hour_ago + 60'010}}, 10'000'002);
+    const auto given_up = c.expire(10'000'002, 60'000);
+    REQUIRE(given_up.size() == 1);
+    CHECK(given_up[0] == gap{2, 10'000'000, hour_ago + 10});
+    // The site's clock is kept with the gap, across a restart.
+    c.accept_events({{7, hour_ago + 60'020}}, 10'000'003);
+    event_cursor d;
+    d.restore(c.checkpoint());
+    CHECK(d.checkpoint().gaps == std::vector<gap>{{6, 10'000'003, hour_ago + 60'020}});
+    CHECK(d.site_now_ms() == hour_ago + 60'020);
+}
+
+TEST_CASE("event cursor: a late commit within the timeout on both clocks is still taken") {
+    event_cursor c;
+    c.restore({10, {}});
+    c.accept_events({{11, 5'000}, {13, 5'100}}, 5'200);
+    c.accept_events({{14, 20'000}}, 20'100);
+    CHECK(c.expire(20'100, 30'000).empty());
+    CHECK(c.accept_events({{12, 5'050}}, 21'000) == std::vector<std::int64_t>{12});
+    CHECK(c.open_gaps() == 0);
+}
+
+TEST_CASE("event cursor: a million events with a tenth of the ids never committing stay bounded") {
+    // The site writes 1,000 events a second; the follower reads them in batches of 5,000,
+    // first a backlog of 600,000 (read at 5,000 per 100 ms of this host's clock), then live
+    // (a batch every 5 s). A tenth of the ids never commit. Open gaps must stay within what
+    // one timeout of the site's events holds, whatever the backlog, and each poll's cost
+    // (gap ids asked, gaps given up) stays bounded.
+    const std::int64_t timeout_ms = 60'000;  // 60,000 events of the site's clock
+    struct outcome {
+        std::size_t most_open = 0, most_given_up_in_a_poll = 0;
+        bool accounted = false;
+        std::uint64_t dropped = 0;
+    };
+    auto run = [&](bool site_clock) {
+        event_cursor c;
+        c.restore({0, {}});
+        std::uint64_t rng = 42;
+        auto next = [&] {
+            rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+            return rng >> 33;
+        };
+        outcome o;
+        std::size_t given_up = 0;
+        std::vector<std::int64_t> missing;
+        std::int64_t host_ms = 10'000'000;
+        for (std::int64_t first = 1; first <= 1'000'000; first += 5'000) {
+            std::vector<seen_event> batch;
+            for (std::int64_t id = first; id < first + 5'000; ++id) {
+                if (next() % 10 == 0) {
+                    missing.push_back(id);
+                } else {
+                    batch.push_back({id, site_clock ? id : 0});  // created_at: 1 ms per event
+                }
+            }
+            host_ms += first <= 600'000 ? 100 : 5'000;
+            c.accept_events(batch, host_ms);
+            const auto out = c.expire(host_ms, timeout_ms);
+            given_up += out.size();
+            o.most_given_up_in_a_poll = std::max(o.most_given_up_in_a_poll, out.size());
+            o.most_open = std::max(o.most_open, c.open_gaps());
+            CHECK(c.gap_ids(100).size() <= 100);
+        }
+        const auto below_high = std::count_if(missing.begin(), missing.end(), [&](std::int64_t id) { return id < c.high(); });
+        o.accounted = given_up + c.open_gaps() == static_cast<std::size_t>(below_high);
+        o.dropped = c.dropped();
+        return o;
+    };
+    const auto with = run(true);
+    // Within a timeout of events (60,000) plus a batch, a tenth of them: about 6,500.
+    CHECK(with.most_open <= 7'000);
+    CHECK(with.most_open >= 5'000);  // gaps were really tracked, not dropped
+    CHECK(with.dropped == 0);
+    CHECK(with.accounted);
+    CHECK(with.most_given_up_in_a_poll <= 1'000);  // a batch's worth (about 500) plus slack
+    // Without the site's clock (created_at unknown) the backlog's gaps pile up for the whole
+    // timeout on this host's clock: 600 batches at 100 ms.
+    const auto without = run(false);
+    CHECK(without.most_open >= 50'000);
+    CHECK(without.accounted);
+    MESSAGE("most gaps open: ", with.most_open, " with the site's clock, ", without.most_open, " without");
+}
+
 TEST_CASE("event types parse; only entity actions count") {
     auto p = parse_event_type("Shotgun_CustomEntity03_Revival");
     CHECK(p.entity_type == "CustomEntity03");
