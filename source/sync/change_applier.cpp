@@ -80,11 +80,43 @@ asio::awaitable<void> change_applier::reverse_lookup_in(type_runtime& rt, const 
                                                         change_set& out) {
     const std::string name = rt.type();
     const auto cfg = rt.cfg;  // the fields below point into it; a reload may replace rt.cfg
-    std::vector<const config::cached_field*> links;
+    // Per target, only the link fields that can hold its type (the site's valid_types; none
+    // known: any type). A type none of whose fields can link to any target is not searched,
+    // nor refreshed: most retirements and renames concern two or three types' fields, and
+    // each refresh and clause costs the node (a catch-up found it the node's main work).
+    const auto site_type = ctx_.site_schema.types.find(name);
+    auto can_hold = [&](const config::cached_field& f, const std::string& target_type) {
+        if (site_type == ctx_.site_schema.types.end()) return true;
+        auto sf = site_type->second.fields.find(f.name);
+        if (sf == site_type->second.fields.end() || sf->second.valid_types.empty()) return true;
+        const auto& valid = sf->second.valid_types;
+        return std::find(valid.begin(), valid.end(), target_type) != valid.end();
+    };
+    // Per link field, the targets it can hold: one clause per field, `terms` on the link's
+    // id and type. On a multi-entity field the two may match different links of one entity
+    // (type of one, id of another): a false positive only costs a re-read; no linking
+    // entity is ever missed, which is what matters. Many targets per search: a batch behind
+    // by thousands of events renames hundreds of entities.
+    struct field_targets {
+        const config::cached_field* field;
+        std::set<std::string> types;
+        std::vector<std::int64_t> ids;
+    };
+    std::vector<field_targets> by_field;
     for (const auto& f : cfg->fields) {
-        if (is_link(f.data_type)) links.push_back(&f);
+        if (!is_link(f.data_type)) continue;
+        field_targets ft{&f, {}, {}};
+        for (const auto& target : list) {
+            if (!can_hold(f, target.type)) continue;
+            ft.types.insert(target.type);
+            ft.ids.push_back(target.id);
+        }
+        if (!ft.ids.empty()) by_field.push_back(std::move(ft));
     }
-    if (links.empty()) co_return;
+    if (by_field.empty()) co_return;
+    constexpr std::size_t ids_per_search = 5000;  // far below the node's terms limit (65,536)
+    std::size_t most_ids = 0;
+    for (const auto& ft : by_field) most_ids = std::max(most_ids, ft.ids.size());
     // A copy: a swap may replace the targets during these co_awaits. An index dropped
     // meanwhile is skipped below; its successor was among the targets already.
     for (const auto& index : ctx_.follower_writer.targets(name)) {
@@ -94,20 +126,22 @@ asio::awaitable<void> change_applier::reverse_lookup_in(type_runtime& rt, const 
             if (e.type() == "index_not_found_exception") continue;
             throw;
         }
-        for (std::size_t b = 0; b < list.size(); b += 20) {
+        for (std::size_t b = 0; b < most_ids; b += ids_per_search) {
             json::array should;
-            for (std::size_t i = b; i < std::min(list.size(), b + 20); ++i) {
-                for (const auto* f : links) {
-                    json::array filter;
-                    filter.push_back(json::object{{"term", json::object{{f->name + ".type", list[i].type}}}});
-                    filter.push_back(json::object{{"term", json::object{{f->name + ".id", list[i].id}}}});
-                    json::object match{{"bool", json::object{{"filter", std::move(filter)}}}};
-                    // In a nested field, type and id must match within one link.
-                    if (nested(*f)) {
-                        should.push_back(json::object{{"nested", json::object{{"path", f->name}, {"query", std::move(match)}}}});
-                    } else {
-                        should.push_back(std::move(match));
-                    }
+            for (const auto& ft : by_field) {
+                if (b >= ft.ids.size()) continue;
+                json::array ids, types;
+                for (std::size_t i = b; i < std::min(ft.ids.size(), b + ids_per_search); ++i) ids.push_back(ft.ids[i]);
+                for (const auto& t : ft.types) types.push_back(json::string(t));
+                json::array filter;
+                filter.push_back(json::object{{"terms", json::object{{ft.field->name + ".id", std::move(ids)}}}});
+                filter.push_back(json::object{{"terms", json::object{{ft.field->name + ".type", std::move(types)}}}});
+                json::object match{{"bool", json::object{{"filter", std::move(filter)}}}};
+                // In a nested field, id and type are matched within one link.
+                if (nested(*ft.field)) {
+                    should.push_back(json::object{{"nested", json::object{{"path", ft.field->name}, {"query", std::move(match)}}}});
+                } else {
+                    should.push_back(std::move(match));
                 }
             }
             json::array after;
