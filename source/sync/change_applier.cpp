@@ -23,6 +23,20 @@ bool nested(const config::cached_field& f) {
     return kind && kind->is_string() && kind->get_string() == "nested";
 }
 
+// The types a link field of `type` may hold, as the site's schema says; empty: any type (or
+// not known). A copy: a schema check may replace the schema while the caller co_awaits.
+std::vector<std::string> valid_types_of(const shotgun::site_schema& schema, const std::string& type,
+                                        const std::string& field) {
+    const auto t = schema.types.find(type);
+    if (t == schema.types.end()) return {};
+    const auto f = t->second.fields.find(field);
+    return f == t->second.fields.end() ? std::vector<std::string>{} : f->second.valid_types;
+}
+
+bool may_hold(const std::vector<std::string>& valid_types, const std::string& target_type) {
+    return valid_types.empty() || std::find(valid_types.begin(), valid_types.end(), target_type) != valid_types.end();
+}
+
 }  // namespace
 
 change_applier::change_applier(sync_context& ctx) : ctx_(ctx) {}
@@ -84,14 +98,6 @@ asio::awaitable<void> change_applier::reverse_lookup_in(type_runtime& rt, const 
     // known: any type). A type none of whose fields can link to any target is not searched,
     // nor refreshed: most retirements and renames concern two or three types' fields, and
     // each refresh and clause costs the node (a catch-up found it the node's main work).
-    const auto site_type = ctx_.site_schema.types.find(name);
-    auto can_hold = [&](const config::cached_field& f, const std::string& target_type) {
-        if (site_type == ctx_.site_schema.types.end()) return true;
-        auto sf = site_type->second.fields.find(f.name);
-        if (sf == site_type->second.fields.end() || sf->second.valid_types.empty()) return true;
-        const auto& valid = sf->second.valid_types;
-        return std::find(valid.begin(), valid.end(), target_type) != valid.end();
-    };
     // Per link field, the targets it can hold: one clause per field, `terms` on the link's
     // id and type. On a multi-entity field the two may match different links of one entity
     // (type of one, id of another): a false positive only costs a re-read; no linking
@@ -106,8 +112,9 @@ asio::awaitable<void> change_applier::reverse_lookup_in(type_runtime& rt, const 
     for (const auto& f : cfg->fields) {
         if (!is_link(f.data_type)) continue;
         field_targets ft{&f, {}, {}};
+        const auto valid = valid_types_of(ctx_.site_schema, name, f.name);
         for (const auto& target : list) {
-            if (!can_hold(f, target.type)) continue;
+            if (!may_hold(valid, target.type)) continue;
             ft.types.insert(target.type);
             ft.ids.push_back(target.id);
         }
@@ -192,17 +199,10 @@ asio::awaitable<void> change_applier::linkers_of_revived_in(type_runtime& rt, co
         std::vector<std::string> valid_types;  // empty: any type
     };
     std::vector<link_field> link_fields;
-    const auto site_type = ctx_.site_schema.types.find(name);
     for (const auto& f : rt.cfg->fields) {
         if (!is_link(f.data_type)) continue;
         if (std::find(rt.fields.begin(), rt.fields.end(), f.name) == rt.fields.end()) continue;  // gone
-        link_field lf{f.name, {}};
-        if (site_type != ctx_.site_schema.types.end()) {
-            if (auto sf = site_type->second.fields.find(f.name); sf != site_type->second.fields.end()) {
-                lf.valid_types = sf->second.valid_types;
-            }
-        }
-        link_fields.push_back(std::move(lf));
+        link_fields.push_back({f.name, valid_types_of(ctx_.site_schema, name, f.name)});
     }
     const json::object type_filters = rt.filters;
     // One read per type for up to 100 revived entities: every link field read whose
@@ -212,8 +212,7 @@ asio::awaitable<void> change_applier::linkers_of_revived_in(type_runtime& rt, co
         for (const auto& f : link_fields) {
             json::array links;
             for (std::size_t i = b; i < std::min(list.size(), b + 100); ++i) {
-                const auto& valid = f.valid_types;
-                if (valid.empty() || std::find(valid.begin(), valid.end(), list[i].type) != valid.end()) {
+                if (may_hold(f.valid_types, list[i].type)) {
                     links.push_back(json::object{{"type", list[i].type}, {"id", list[i].id}});
                 }
             }
