@@ -38,7 +38,36 @@ def es_url():
     return url.rstrip("/")
 
 
+def _port_walk():
+    # Ports below the kernel's ephemeral range: a port bound to 0 and released could be handed
+    # to another bind to port 0 (the fake site, a metrics listener) or to the local end of a
+    # connection before the server under test binds it (test/support/sync_env.cpp, free_port).
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    first = 10000
+    span = low - first
+    if span < 1000:
+        return
+    offset = (os.getpid() * 7919 + 5000) % span  # apart from the C++ suite's stretch
+    for i in range(span):
+        yield first + (offset + i) % span
+
+
+_ports = _port_walk()
+
+
 def free_port():
+    """A loopback port free a moment ago, from below the ephemeral range; new on every call."""
+    for port in _ports:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]

@@ -47,7 +47,7 @@ child_process::~child_process() {
     if (running()) kill9();
 }
 
-bool child_process::running() {
+bool child_process::running() const {
     if (pid_ <= 0 || status_) return false;
     int st = 0;
     const int r = ::waitpid(pid_, &st, WNOHANG);

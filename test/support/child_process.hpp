@@ -18,7 +18,8 @@ public:
     child_process(const child_process&) = delete;
     child_process& operator=(const child_process&) = delete;
 
-    bool running();
+    /// Whether it has not exited yet (reaps it when it has: hence the mutable status).
+    bool running() const;
     /// SIGKILL, then reap.
     void kill9();
     /// Sends `sig` and waits up to `limit`; returns the exit status (128+signal when killed),
@@ -32,7 +33,7 @@ public:
 
 private:
     int pid_ = -1;
-    std::optional<int> status_;
+    mutable std::optional<int> status_;
     std::string log_file_;
 };
 

@@ -104,7 +104,7 @@ asio::awaitable<convergence_report> check_convergence(shotgun::client& sg, elast
 
 convergence_report wait_for_convergence(asio::io_context& ioc, shotgun::client& sg, elastic::client& es,
                                         const std::string& prefix, const std::vector<config::entity_config>& types,
-                                        std::chrono::seconds limit) {
+                                        std::chrono::seconds limit, const std::function<bool()>& gone) {
     const auto deadline = std::chrono::steady_clock::now() + limit;
     convergence_report last;
     for (;;) {
@@ -115,6 +115,10 @@ convergence_report wait_for_convergence(asio::io_context& ioc, shotgun::client& 
             problem(last, std::string("check failed: ") + e.what());
         }
         if (last.ok || std::chrono::steady_clock::now() >= deadline) return last;
+        if (gone && gone()) {
+            problem(last, "the server under test has exited");
+            return last;
+        }
         std::this_thread::sleep_for(std::chrono::milliseconds(500));
     }
 }

@@ -12,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -29,9 +30,10 @@ boost::asio::awaitable<convergence_report> check_convergence(shotgun::client& sg
                                                              const std::string& prefix,
                                                              const std::vector<config::entity_config>& types);
 
-/// Repeats the check until it passes or `limit` passes; returns the last report.
+/// Repeats the check until it passes, `limit` passes or `gone` (when set) returns true
+/// (the server under test has exited: waiting longer cannot help); returns the last report.
 convergence_report wait_for_convergence(boost::asio::io_context& ioc, shotgun::client& sg, elastic::client& es,
                                         const std::string& prefix, const std::vector<config::entity_config>& types,
-                                        std::chrono::seconds limit);
+                                        std::chrono::seconds limit, const std::function<bool()>& gone = {});
 
 }  // namespace sgcache::test

@@ -84,7 +84,9 @@ private:
                            const std::string& body);
 };
 
-/// A loopback TCP port that was free a moment ago (for a server a test is about to start).
+/// A loopback TCP port that was free a moment ago (for a server a test is about to start),
+/// from below the kernel's ephemeral range, so that no bind to port 0 or outgoing connection
+/// can take it in the meantime; a new one on every call.
 int free_port();
 
 /// Waits until `pred` holds, polling every 100 ms; false when `limit` passes first.
