@@ -39,6 +39,7 @@ reload_check compare_for_reload(const settings& a, const settings& b) {
     restart(ea.verify_tls != eb.verify_tls, "elasticsearch.verify_tls");
     restart(ea.request_timeout != eb.request_timeout, "elasticsearch.request_timeout_ms");
     restart(ea.index_prefix != eb.index_prefix, "elasticsearch.index_prefix");
+    restart(ea.replicas != eb.replicas, "elasticsearch.replicas");
     restart(ea.bulk_max_docs != eb.bulk_max_docs, "elasticsearch.bulk.max_docs");
     restart(ea.bulk_max_bytes != eb.bulk_max_bytes, "elasticsearch.bulk.max_bytes");
     restart(ea.bulk_in_flight != eb.bulk_in_flight, "elasticsearch.bulk.in_flight");

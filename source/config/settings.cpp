@@ -126,6 +126,7 @@ void read_elastic(map_reader m, elastic_settings& s, const std::filesystem::path
         }
         s.index_prefix = *v;
     }
+    if (auto v = m.integer("replicas", 0, 10)) s.replicas = static_cast<int>(*v);
     auto bulk = m.child("bulk");
     if (auto v = bulk.integer("max_docs", 1, 100'000)) s.bulk_max_docs = static_cast<std::size_t>(*v);
     if (auto v = bulk.integer("max_bytes", 1024, 512ll << 20)) s.bulk_max_bytes = static_cast<std::size_t>(*v);

@@ -59,6 +59,9 @@ struct elastic_settings {
     std::size_t bulk_max_docs = 1000;
     std::size_t bulk_max_bytes = 8u << 20;
     std::size_t bulk_in_flight = 3;
+    /// Replicas of every index sgcache creates, from its creation on: a full download goes
+    /// on when a node of a cluster is lost. One node: they stay unassigned and cost nothing.
+    int replicas = 1;
     retry_policy retry{8, std::chrono::milliseconds(200), std::chrono::milliseconds(10'000)};
 };
 

@@ -332,14 +332,19 @@ asio::awaitable<cluster_health> client::health(std::string wait_for_status, std:
     cluster_health out;
     if (auto s = root.if_contains("status"); s && s->is_string()) out.status = s->get_string();
     if (auto n = root.if_contains("number_of_nodes"); n && n->is_number()) out.number_of_nodes = n->to_number<int>();
+    if (auto n = root.if_contains("number_of_data_nodes"); n && n->is_number()) {
+        out.number_of_data_nodes = n->to_number<int>();
+    }
     if (auto t = root.if_contains("timed_out"); t && t->is_bool()) out.timed_out = t->get_bool();
     if (out.status.empty()) impl_->malformed("no status", http::verb::get, path);
     co_return out;
 }
 
-asio::awaitable<void> client::create_index(const std::string& name, const json::object& body) {
+asio::awaitable<void> client::create_index(const std::string& name, const json::object& body, int active_copies) {
     check_exact_index_name(name);
-    co_await impl_->call(http::verb::put, "/" + path_segment(name), json::serialize(body));
+    std::string path = "/" + path_segment(name);
+    if (active_copies > 1) path += "?wait_for_active_shards=" + std::to_string(active_copies);
+    co_await impl_->call(http::verb::put, path, json::serialize(body));
 }
 
 asio::awaitable<bool> client::exists(const std::string& name) {

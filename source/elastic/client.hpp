@@ -95,6 +95,7 @@ struct cluster_info {
 struct cluster_health {
     std::string status;  // green, yellow, red
     int number_of_nodes = 0;
+    int number_of_data_nodes = 0;
     bool timed_out = false;
 };
 
@@ -161,8 +162,11 @@ public:
     boost::asio::awaitable<cluster_health> health();
 
     /// PUT /<name> with {"settings":..., "mappings":..., "aliases":...} as given. Throws
-    /// error (status 400, type resource_already_exists_exception) when it exists.
-    boost::asio::awaitable<void> create_index(const std::string& name, const boost::json::object& body);
+    /// error (status 400, type resource_already_exists_exception) when it exists. With
+    /// `active_copies` above 1, the answer waits (the node's 30 s at most) until that many
+    /// copies of each shard are started; a wait that runs out still created the index.
+    boost::asio::awaitable<void> create_index(const std::string& name, const boost::json::object& body,
+                                              int active_copies = 1);
     /// HEAD /<name>: true when an index or alias of that name exists.
     boost::asio::awaitable<bool> exists(const std::string& name);
     /// DELETE /<name> by exact name (wildcards, commas and _all are refused with

@@ -99,6 +99,14 @@ struct bulk_indexer::state {
             }
             if (again.empty()) break;
             self->stats.item_retries += again.size();
+            if (self->opts.on_retry) {
+                for (std::size_t i = 0; i < results.size(); ++i) {
+                    if (results[i].status == item_status::retryable) {
+                        self->opts.on_retry(results[i], again.size(), attempt);
+                        break;
+                    }
+                }
+            }
             asio::steady_timer timer(co_await asio::this_coro::executor);
             timer.expires_after(backoff_delay(self->opts.item_retry, attempt, jitter_rng()));
             co_await timer.async_wait(asio::use_awaitable);

@@ -41,6 +41,9 @@ struct indexer_options {
     std::size_t max_in_flight = 3;
     /// For items answered 429/5xx; 0 attempts means retry until cancelled.
     retry_policy item_retry{8, std::chrono::milliseconds(100), std::chrono::milliseconds(5000)};
+    /// Called before each retry of a batch's retryable items: the first such item's result,
+    /// how many are retried, and the attempt that failed (1 = the first send). Must not throw.
+    std::function<void(const item_result& first, std::size_t items, int attempt)> on_retry;
 };
 
 struct indexer_stats {

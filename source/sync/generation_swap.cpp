@@ -27,7 +27,7 @@ asio::awaitable<void> swap_generations(sync_context& ctx, const std::vector<type
     std::vector<std::string> indices;
     for (auto* rt : rts) indices.push_back(rt->names.generation(rt->life.state().building));
     json::object settings = json::parse(R"({"index":{"refresh_interval":"1s"}})").as_object();
-    settings["index"].as_object()["number_of_replicas"] = 1;
+    settings["index"].as_object()["number_of_replicas"] = ctx.s.elasticsearch.replicas;
     co_await ctx.es.update_settings(indices, settings);
     co_await ctx.es.refresh(indices);
     log::debug("snapshot", "settings restored and refreshed", {{"indices", indices.size()}});

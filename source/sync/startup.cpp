@@ -19,7 +19,7 @@ asio::awaitable<void> connect_elasticsearch(sync_context& ctx) {
             auto info = co_await ctx.es.info();
             log::info("engine", "connected to the search cluster",
                       {{"distribution", info.distribution}, {"version", info.version}});
-            co_await ctx.state.ensure_index();
+            co_await ctx.state.ensure_index(ctx.s.elasticsearch.replicas);
             co_return;
         } catch (const std::exception& e) {
             if (!transient(e)) throw;

@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <chrono>
@@ -141,7 +142,7 @@ state_store::state_store(asio::any_io_executor ex, elastic::client& es, std::str
       pid_(pid),
       write_lock_(std::move(ex), 1) {}
 
-asio::awaitable<void> state_store::ensure_index() {
+asio::awaitable<void> state_store::ensure_index(int replicas) {
     if (co_await es_.exists(index_)) co_return;
     // Rarely refreshed: sgcache reads its documents by id (real-time) and searches this index
     // only at start, after refreshing it. The default (1 s, until the shard goes search-idle
@@ -149,8 +150,12 @@ asio::awaitable<void> state_store::ensure_index() {
     json::object body = json::parse(R"({"settings":{"number_of_shards":1,"refresh_interval":"30s"},
         "mappings":{"dynamic":false,"properties":{"kind":{"type":"keyword"},"type":{"type":"keyword"}}}})")
                             .as_object();
+    body["settings"].as_object()["number_of_replicas"] = replicas;
+    // As for entity indices: the replicas started before the lease and cursors go in.
+    const auto health = co_await es_.health();
+    const int copies = std::min(replicas + 1, std::max(1, health.number_of_data_nodes));
     try {
-        co_await es_.create_index(index_, body);
+        co_await es_.create_index(index_, body, copies);
     } catch (const elastic::error& e) {
         // Another process created it between our check and our create: fine.
         if (e.type() != "resource_already_exists_exception") throw;

@@ -50,8 +50,9 @@ public:
     state_store(boost::asio::any_io_executor ex, elastic::client& es, std::string index, std::string holder,
                 std::string host, int pid);
 
-    /// Creates the state index when it does not exist (an existing one is kept).
-    boost::asio::awaitable<void> ensure_index();
+    /// Creates the state index, with `replicas` replicas, when it does not exist (an
+    /// existing one is kept).
+    boost::asio::awaitable<void> ensure_index(int replicas);
 
     /// Takes the lease, or throws lease_error naming the holder when another server has it
     /// (it is taken over at once when its holder was a process of this host that is gone,

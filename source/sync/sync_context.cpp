@@ -35,6 +35,15 @@ elastic::indexer_options indexer_options(const config::settings& s) {
     io.max_batch_bytes = s.elasticsearch.bulk_max_bytes;
     io.max_in_flight = s.elasticsearch.bulk_in_flight;
     io.item_retry = {0, 200ms, 10s};  // items ES is too busy for are retried until taken
+    // A moment of 429s is routine; items still refused after about 6 s of retries (a shard
+    // with no started copy: its nodes are gone) are said, and again every tenth attempt
+    // (about every 100 s), so that a stalled download or follower is never silent.
+    io.on_retry = [](const elastic::item_result& r, std::size_t items, int attempt) {
+        if (attempt != 5 && attempt % 10 != 0) return;
+        log::warning("elasticsearch", "documents refused by the cluster for now; retrying until they are taken",
+                     {{"documents", items}, {"attempt", attempt}, {"status", r.http_status},
+                      {"error", r.error_type}, {"reason", r.reason.substr(0, 200)}});
+    };
     return io;
 }
 

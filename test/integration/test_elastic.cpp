@@ -568,6 +568,11 @@ TEST_CASE("bulk indexer: items answered 429 are retried; undeliverable batches s
     elastic::client es(ioc.get_executor(), cfg);
     elastic::indexer_options opts;
     opts.item_retry = {5, 10ms, 20ms};
+    std::vector<std::string> retried;  // what on_retry was told
+    opts.on_retry = [&](const elastic::item_result& r, std::size_t items, int attempt) {
+        retried.push_back(r.error_type + " " + std::to_string(r.http_status) + " " + std::to_string(items) + " " +
+                          std::to_string(attempt));
+    };
     elastic::bulk_indexer indexer(es, opts);
     auto load = [&]() -> asio::awaitable<void> {
         for (int i = 1; i <= 3; ++i) co_await indexer.add(versioned("i", std::to_string(i), "{}", 1));
@@ -577,6 +582,7 @@ TEST_CASE("bulk indexer: items answered 429 are retried; undeliverable batches s
     CHECK(bulk_calls == 2);
     CHECK(indexer.stats().written == 3);
     CHECK(indexer.stats().item_retries == 1);
+    CHECK(retried == std::vector<std::string>{"es_rejected_execution_exception 429 1 1"});
 
     // Nothing answers: the error reaches flush(), and the items are not counted as done.
     std::uint16_t dead_port;

@@ -44,7 +44,18 @@ sync_env::sync_env(std::vector<std::string> site_args, const std::vector<std::st
     sc.auth = {"writer", writer_key, ""};
     writer = std::make_unique<shotgun::client>(ioc.get_executor(), sc);
     elastic::client_config ec;
-    ec.hosts = {es_url};
+    // es_host may name several nodes of one cluster, "URL, URL, ...": the YAML flow list
+    // of the config, and every host of the test's own client.
+    ec.hosts.clear();
+    for (std::size_t at = 0; at < es_url.size();) {
+        auto end = es_url.find(',', at);
+        if (end == std::string::npos) end = es_url.size();
+        auto host = es_url.substr(at, end - at);
+        host.erase(0, host.find_first_not_of(' '));
+        host.erase(host.find_last_not_of(' ') + 1);
+        if (!host.empty()) ec.hosts.push_back(host);
+        at = end + 1;
+    }
     ec.retry = {20, 200ms, 2000ms};
     es = std::make_unique<elastic::client>(ioc.get_executor(), ec);
 

@@ -43,6 +43,7 @@ struct sync_env {
     int control_port = 0;  // when the environment chose one
 
     /// `sync_yaml` is appended under `sync:`; `extra_yaml` at the top level of the config.
+    /// `es`: the cluster's URL (default: the suite's node), or several, "URL, URL, ...".
     sync_env(std::vector<std::string> site_args, const std::vector<std::string>& types, const std::string& sync_yaml,
              std::string es = "", const std::string& extra_yaml = "");
     ~sync_env();

@@ -59,6 +59,7 @@ TEST_CASE("config: a minimal file loads with documented defaults") {
     CHECK(s.shotgun.max_in_flight == 8);
     CHECK(s.elasticsearch.hosts == std::vector<std::string>{"http://127.0.0.1:9200"});
     CHECK(s.elasticsearch.index_prefix == "sgcache-");
+    CHECK(s.elasticsearch.replicas == 1);
     CHECK(s.control.endpoint == "tcp://127.0.0.1:7571");
     CHECK(s.sync.gap_timeout == std::chrono::minutes(30));
     CHECK(s.log.format == "text");
@@ -114,6 +115,10 @@ TEST_CASE("config error: impossible values") {
           "config.yaml:7: shotgun.retry.max_delay_ms: must not be smaller than initial_delay_ms");
     CHECK(error_of(std::string(minimal) + "elasticsearch:\n  index_prefix: Caps\n").find(
               "config.yaml:6: elasticsearch.index_prefix: may hold only") == 0);
+    CHECK(error_of(std::string(minimal) + "elasticsearch:\n  replicas: 11\n") ==
+          "config.yaml:6: elasticsearch.replicas: must be between 0 and 10, got 11");
+    temp_config zero(std::string(minimal) + "elasticsearch:\n  replicas: 0\n");
+    CHECK(load(zero.file).elasticsearch.replicas == 0);
 }
 
 TEST_CASE("config error: malformed URLs") {
