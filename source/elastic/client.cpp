@@ -340,10 +340,18 @@ asio::awaitable<cluster_health> client::health(std::string wait_for_status, std:
     co_return out;
 }
 
-asio::awaitable<void> client::create_index(const std::string& name, const json::object& body, int active_copies) {
+asio::awaitable<void> client::create_index(const std::string& name, const json::object& body) {
     check_exact_index_name(name);
+    co_await impl_->call(http::verb::put, "/" + path_segment(name), json::serialize(body));
+}
+
+asio::awaitable<void> client::create_index_started(const std::string& name, const json::object& body,
+                                                   int replicas) {
+    check_exact_index_name(name);
+    const auto h = co_await health();
+    const int copies = std::min(replicas + 1, std::max(1, h.number_of_data_nodes));
     std::string path = "/" + path_segment(name);
-    if (active_copies > 1) path += "?wait_for_active_shards=" + std::to_string(active_copies);
+    if (copies > 1) path += "?wait_for_active_shards=" + std::to_string(copies);
     co_await impl_->call(http::verb::put, path, json::serialize(body));
 }
 

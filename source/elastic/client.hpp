@@ -162,11 +162,15 @@ public:
     boost::asio::awaitable<cluster_health> health();
 
     /// PUT /<name> with {"settings":..., "mappings":..., "aliases":...} as given. Throws
-    /// error (status 400, type resource_already_exists_exception) when it exists. With
-    /// `active_copies` above 1, the answer waits (the node's 30 s at most) until that many
-    /// copies of each shard are started; a wait that runs out still created the index.
-    boost::asio::awaitable<void> create_index(const std::string& name, const boost::json::object& body,
-                                              int active_copies = 1);
+    /// error (status 400, type resource_already_exists_exception) when it exists.
+    boost::asio::awaitable<void> create_index(const std::string& name, const boost::json::object& body);
+    /// create_index, for a body that asks for `replicas` replicas, answered once each shard
+    /// has as many started copies as the cluster's data nodes allow (replicas + 1 at most;
+    /// the node's 30 s at most: a wait that runs out still created the index). A node lost
+    /// right after the creation then leaves a started copy of every shard. One extra
+    /// GET /_cluster/health.
+    boost::asio::awaitable<void> create_index_started(const std::string& name, const boost::json::object& body,
+                                                      int replicas);
     /// HEAD /<name>: true when an index or alias of that name exists.
     boost::asio::awaitable<bool> exists(const std::string& name);
     /// DELETE /<name> by exact name (wildcards, commas and _all are refused with

@@ -120,13 +120,10 @@ asio::awaitable<void> generation_builder::prepare(type_runtime& rt) {
         const std::string hash = rt.life.config_hash();
         // A leftover of a crash between creating the index and recording it.
         co_await ctx_.es.delete_index(index);
-        // Its replicas started before the first document goes in, where the cluster has the
-        // data nodes for them: a node lost right after the creation then leaves an in-sync
-        // copy of every shard, and the download goes on instead of waiting for the node.
+        // Its replicas started before the first document goes in: a node lost during the
+        // download then leaves a copy of every shard, and the download goes on without it.
         const int replicas = ctx_.s.elasticsearch.replicas;
-        const auto health = co_await ctx_.es.health();
-        const int copies = std::min(replicas + 1, std::max(1, health.number_of_data_nodes));
-        co_await ctx_.es.create_index(index, config::index_body(*rt.cfg, 1, replicas, "-1"), copies);
+        co_await ctx_.es.create_index_started(index, config::index_body(*rt.cfg, 1, replicas, "-1"), replicas);
         if (rt.life.phase() == build_phase::preparing && rt.life.config_hash() != hash) {
             // A reload changed the config meanwhile: this mapping is the old one.
             rt.life.index_not_used(gen);

@@ -5,7 +5,6 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <chrono>
@@ -151,11 +150,9 @@ asio::awaitable<void> state_store::ensure_index(int replicas) {
         "mappings":{"dynamic":false,"properties":{"kind":{"type":"keyword"},"type":{"type":"keyword"}}}})")
                             .as_object();
     body["settings"].as_object()["number_of_replicas"] = replicas;
-    // As for entity indices: the replicas started before the lease and cursors go in.
-    const auto health = co_await es_.health();
-    const int copies = std::min(replicas + 1, std::max(1, health.number_of_data_nodes));
     try {
-        co_await es_.create_index(index_, body, copies);
+        // As for entity indices: the replicas started before the lease and cursors go in.
+        co_await es_.create_index_started(index_, body, replicas);
     } catch (const elastic::error& e) {
         // Another process created it between our check and our create: fine.
         if (e.type() != "resource_already_exists_exception") throw;
