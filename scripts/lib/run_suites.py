@@ -84,9 +84,11 @@ def parse_junit(path: Path) -> Result:
             name = f"{path.stem}: {name}"
             detail = []
             for f in list(case.iter("failure")) + list(case.iter("error")):
-                text = " ".join(filter(None, [f.get("message"), (f.text or "").strip()]))
-                detail.append(" ".join(text.split())[:400])
-            res.failures.append(name + (": " + " | ".join(detail[:3]) if detail else ""))
+                text = "\n".join(filter(None, [f.get("message"), (f.text or "").strip()]))
+                # Whole enough to diagnose from CI's output alone (the report files are
+                # not kept there): a failure's summary and log tail run to a few KB.
+                detail.append(text[:8000].replace("\n", "\n    "))
+            res.failures.append(name + (":\n    " + "\n    ".join(detail[:3]) if detail else ""))
         else:
             res.passed += 1
     return res
