@@ -225,7 +225,15 @@ int counts_command(const std::vector<std::string>& argv) {
         asio::io_context ioc{1};
         shotgun::client sg(ioc.get_executor(), config::shotgun_client(settings));
         elastic::client es(ioc.get_executor(), config::elastic_client(settings));
-        validate::validator v(sg, es, settings.elasticsearch.index_prefix, settings.shotgun.page_size, std::move(configs));
+        // Pages no bigger than the site's own (a short page would look like the last one).
+        std::size_t page_size = settings.shotgun.page_size;
+        auto learn_page_size = [&]() -> asio::awaitable<int> {
+            page_size = co_await sg.page_size(page_size);
+            co_return 0;
+        };
+        run_to_completion(ioc, learn_page_size());
+        ioc.restart();
+        validate::validator v(sg, es, settings.elasticsearch.index_prefix, page_size, std::move(configs));
         std::vector<std::string> types;
         try {
             types = v.check_types(args.positional);
@@ -328,7 +336,15 @@ int data_command(const std::vector<std::string>& argv) {
         asio::io_context ioc{1};
         shotgun::client sg(ioc.get_executor(), config::shotgun_client(settings));
         elastic::client es(ioc.get_executor(), config::elastic_client(settings));
-        validate::validator v(sg, es, settings.elasticsearch.index_prefix, settings.shotgun.page_size, std::move(configs));
+        // Pages no bigger than the site's own (a short page would look like the last one).
+        std::size_t page_size = settings.shotgun.page_size;
+        auto learn_page_size = [&]() -> asio::awaitable<int> {
+            page_size = co_await sg.page_size(page_size);
+            co_return 0;
+        };
+        run_to_completion(ioc, learn_page_size());
+        ioc.restart();
+        validate::validator v(sg, es, settings.elasticsearch.index_prefix, page_size, std::move(configs));
         try {
             v.check(opts);
         } catch (const std::invalid_argument& e) {

@@ -52,6 +52,7 @@ struct client::impl {
     client_stats stats;
     json::object auth;
     std::function<std::optional<std::int64_t>()> version_source;
+    std::optional<std::size_t> max_per_page;  // the site's api_max_entities_per_page, once info() was read
 
     // api_path is absolute (computed as shotgun_api3 does), so the endpoint adds no prefix.
     static http::endpoint site_endpoint(const std::string& url) {
@@ -242,7 +243,13 @@ asio::awaitable<site_info> client::info() {
     if (auto p = out.raw.if_contains("api_max_entities_per_page"); p && p->is_number()) {
         out.max_entities_per_page = p->to_number<std::size_t>();
     }
+    impl_->max_per_page = std::max<std::size_t>(1, out.max_entities_per_page);
     co_return out;
+}
+
+asio::awaitable<std::size_t> client::page_size(std::size_t wanted) {
+    if (!impl_->max_per_page) co_await info();
+    co_return std::max<std::size_t>(1, std::min(wanted, *impl_->max_per_page));
 }
 
 asio::awaitable<read_page> client::read(read_request req) {

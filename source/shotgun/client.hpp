@@ -191,6 +191,13 @@ public:
     /// up to 60 s, before failing with error (kind busy).
     void set_version_source(std::function<std::optional<std::int64_t>()> source);
 
+    /// The page size to ask for: `wanted`, or the site's api_max_entities_per_page when that
+    /// is smaller (at least 1). A site answers at most that many entities per page whatever
+    /// is asked, so a reader that takes a short page for the last one, or asks for N ids in
+    /// one page, must ask for no more. Reads the site's info() once when no info() has been
+    /// read yet (throws as info() does).
+    boost::asio::awaitable<std::size_t> page_size(std::size_t wanted);
+
     client_stats stats() const noexcept;
     const limiter& request_limiter() const noexcept;
     /// "https://site:443" - for messages.

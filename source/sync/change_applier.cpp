@@ -45,7 +45,9 @@ asio::awaitable<void> change_applier::reread(type_runtime& rt, const std::set<st
                                              const std::shared_ptr<ack_group>& group) {
     // Chunks of one page each, read side by side (the Shotgun client bounds the requests in
     // flight): a batch behind by thousands of events names thousands of entities.
-    const std::size_t chunk = std::max<std::size_t>(1, std::min<std::size_t>(ctx_.s.shotgun.page_size, 500));
+    // At most one page of the site's: ids asked beyond it would not come back and would be
+    // taken for entities that are gone.
+    const std::size_t chunk = co_await ctx_.sg.page_size(std::min<std::size_t>(ctx_.s.shotgun.page_size, 500));
     task_group reads(ctx_.ex);
     std::vector<std::int64_t> part;
     for (const std::int64_t id : ids) {

@@ -27,7 +27,7 @@ asio::awaitable<follower::pending_batch> follower::poll() {
     // (after an outage, a burst), one batch applies thousands of events with the fixed cost
     // of one (a re-read per type, a flush, a state save), and an entity named by many of
     // them is read once. Caught up, a batch is the few events of one poll interval.
-    const std::size_t page_size = std::max<std::size_t>(1, std::min(s.sync.event_batch_size, s.shotgun.page_size));
+    const std::size_t page_size = co_await ctx_.sg.page_size(std::min(s.sync.event_batch_size, s.shotgun.page_size));
     req.page_size = page_size;
     std::int64_t after = cursor_.high();
     for (;;) {
@@ -42,7 +42,8 @@ asio::awaitable<follower::pending_batch> follower::poll() {
         }
         after = id_of(rows.back());
     }
-    const auto gap_list = cursor_.gap_ids(100);
+    // One page of the site's at most: gap ids beyond it would not come back this poll.
+    const auto gap_list = cursor_.gap_ids(co_await ctx_.sg.page_size(100));
     if (!gap_list.empty()) {
         json::array ids;
         for (auto id : gap_list) ids.push_back(id);

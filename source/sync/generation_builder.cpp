@@ -237,7 +237,8 @@ asio::awaitable<void> generation_builder::load_range(type_runtime& rt, std::size
     auto group = std::make_shared<ack_group>();
     run.range_groups[k] = group;
     auto [after, up_to] = rt.life.state().ranges[k];  // a copy: fail() clears the ranges
-    const std::size_t page_size = ctx_.s.shotgun.page_size;
+    // Never more than the site gives per page: a short page would look like the range's last.
+    const std::size_t page_size = co_await ctx_.sg.page_size(ctx_.s.shotgun.page_size);
     for (;;) {
         // Read in place and dropped whole: the page owns its buffer (see read_request).
         auto page = co_await ctx_.sg.read_after(rt.type(), rt.fields, rt.filters, after, up_to, page_size, false,
