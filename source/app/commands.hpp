@@ -13,5 +13,6 @@ int status(const std::vector<std::string>& args);
 int rebuild(const std::vector<std::string>& args);
 int reload(const std::vector<std::string>& args);
 int validate(const std::vector<std::string>& args);
+int proxy(const std::vector<std::string>& args);
 
 }  // namespace sgcache::app

@@ -21,6 +21,7 @@ commands:
   rebuild                   rebuild entity types on a running server, without downtime
   reload                    make a running server read its configuration again (as SIGHUP)
   validate                  check that the cache matches the site (counts, or data field by field)
+  proxy                     an api3 endpoint: reads answered from the cache when exact, the rest forwarded
 
 Every command takes --help. The configuration is etc/config.yaml unless --config or
 $SGCACHE_CONFIG names another file.
@@ -53,6 +54,7 @@ int main(int argc, char** argv) {
     if (command == "rebuild") return sgcache::app::rebuild(rest);
     if (command == "reload") return sgcache::app::reload(rest);
     if (command == "validate") return sgcache::app::validate(rest);
+    if (command == "proxy") return sgcache::app::proxy(rest);
     std::fprintf(stderr, "sgcache: unknown command '%s' (see sgcache --help)\n", argv[1]);
     return 2;
 }

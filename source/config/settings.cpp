@@ -231,6 +231,23 @@ settings load(const std::filesystem::path& file) {
     if (auto v = metrics.millis("ready_max_lag_s", 1, 7 * 24 * 3600)) out.metrics.ready_max_lag = *v;
     metrics.finish();
 
+    auto proxy = top.child("proxy");
+    if (auto v = proxy.text("listen")) {
+        if (v->find(':') == std::string::npos) proxy.fail("listen", "must look like 127.0.0.1:8090, got '" + *v + "'");
+        out.proxy.listen = *v;
+    }
+    if (auto v = proxy.text("tls_cert_file")) out.proxy.tls_cert_file = (base / *v).lexically_normal().string();
+    if (auto v = proxy.text("tls_key_file")) out.proxy.tls_key_file = (base / *v).lexically_normal().string();
+    if (out.proxy.tls_cert_file.empty() != out.proxy.tls_key_file.empty()) {
+        proxy.fail(out.proxy.tls_cert_file.empty() ? "tls_key_file" : "tls_cert_file",
+                   "needs its pair: HTTPS takes both tls_cert_file and tls_key_file");
+    }
+    if (auto v = proxy.millis("max_lag_s", 1, 7 * 24 * 3600)) out.proxy.max_lag = *v;
+    if (auto v = proxy.millis("auth_ttl_s", 1, 24 * 3600)) out.proxy.auth_ttl = *v;
+    if (auto v = proxy.millis("status_interval_ms", 50, 60'000)) out.proxy.status_interval = *v;
+    if (auto v = proxy.millis("reread_timeout_s", 1, 600)) out.proxy.reread_timeout = *v;
+    proxy.finish();
+
     auto log = top.child("log");
     if (auto v = log.choice("level", {"debug", "info", "warning", "error"})) out.log.level = *v;
     if (auto v = log.choice("format", {"text", "json"})) out.log.format = *v;

@@ -99,6 +99,22 @@ struct metrics_settings {
     std::chrono::milliseconds ready_max_lag{300'000};
 };
 
+struct proxy_settings {
+    /// Where `sgcache proxy` listens for api3 clients.
+    std::string listen = "127.0.0.1:8090";
+    /// PEM certificate chain and key: both set, the proxy speaks HTTPS.
+    std::string tls_cert_file;
+    std::string tls_key_file;
+    /// Reads of a type are forwarded while the cache lags more than this behind the site.
+    std::chrono::milliseconds max_lag{30'000};
+    /// How long a caller's verified credentials are trusted before the site is asked again.
+    std::chrono::milliseconds auth_ttl{300'000};
+    /// How often the proxy asks `sgcache serve` (its control socket) for each type's state.
+    std::chrono::milliseconds status_interval{1'000};
+    /// How long a forwarded write waits for the server to re-read what it wrote.
+    std::chrono::milliseconds reread_timeout{10'000};
+};
+
 struct log_settings {
     std::string level = "info";   // debug, info, warning, error
     std::string format = "text";  // text or json
@@ -125,6 +141,7 @@ struct settings {
     sync_settings sync;
     stats_settings stats;
     metrics_settings metrics;
+    proxy_settings proxy;
     log_settings log;
     generate_settings generate;
 };

@@ -1,0 +1,556 @@
+#include "proxy/read_plan.hpp"
+
+#include "sync/documents.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+namespace json = boost::json;
+
+namespace sgcache::proxy {
+
+namespace {
+
+// Elasticsearch's default index.max_result_window: from + size beyond it is refused.
+constexpr std::int64_t result_window = 10'000;
+// Longest text a `lower` or keyword sub-field indexes (entity_config.cpp).
+constexpr std::size_t longest_indexed = 8191;
+
+value_kind kind_of(const std::string& t) {
+    if (t == "text") return value_kind::text;
+    if (t == "list" || t == "status_list" || t == "color" || t == "entity_type" || t == "uuid" || t == "footage") {
+        return value_kind::exact;
+    }
+    if (t == "number" || t == "duration" || t == "timecode" || t == "percent") return value_kind::integer;
+    if (t == "float" || t == "currency") return value_kind::number;
+    if (t == "date") return value_kind::date;
+    if (t == "date_time") return value_kind::date_time;
+    if (t == "checkbox") return value_kind::checkbox;
+    if (t == "entity") return value_kind::entity;
+    if (t == "multi_entity") return value_kind::multi_entity;
+    return value_kind::other;
+}
+
+// The relations the site accepts per kind that the cache answers exactly. The site accepts
+// more (in_last, name_*, ...): those are forwarded.
+bool answerable(value_kind k, std::string_view rel) {
+    auto one_of = [&](std::initializer_list<std::string_view> l) {
+        return std::find(l.begin(), l.end(), rel) != l.end();
+    };
+    switch (k) {
+        case value_kind::text:
+            return one_of({"is", "is_not", "in", "not_in", "contains", "not_contains", "starts_with", "ends_with"});
+        case value_kind::exact: return one_of({"is", "is_not", "in", "not_in"});
+        case value_kind::integer:
+            return one_of({"is", "is_not", "in", "not_in", "less_than", "greater_than", "between", "not_between"});
+        case value_kind::number:
+            return one_of({"is", "is_not", "in", "not_in", "less_than", "greater_than", "between", "not_between"});
+        case value_kind::date:
+        case value_kind::date_time:
+            return one_of({"is", "is_not", "in", "not_in", "less_than", "greater_than", "between"});
+        case value_kind::checkbox: return one_of({"is", "is_not"});
+        case value_kind::entity:
+        case value_kind::multi_entity: return one_of({"is", "is_not", "in", "not_in", "type_is", "type_is_not"});
+        case value_kind::other: return false;
+    }
+    return false;
+}
+
+bool digits(std::string_view s, std::size_t at, std::size_t n) {
+    if (at + n > s.size()) return false;
+    for (std::size_t i = at; i < at + n; ++i) {
+        if (s[i] < '0' || s[i] > '9') return false;
+    }
+    return true;
+}
+
+bool is_date(std::string_view s) {
+    return s.size() == 10 && digits(s, 0, 4) && s[4] == '-' && digits(s, 5, 2) && s[7] == '-' && digits(s, 8, 2);
+}
+
+// "YYYY-MM-DDTHH:MM:SSZ", the one form the site stores and compares date-times in.
+bool is_date_time(std::string_view s) {
+    return s.size() == 20 && is_date(s.substr(0, 10)) && s[10] == 'T' && digits(s, 11, 2) && s[13] == ':' &&
+           digits(s, 14, 2) && s[16] == ':' && digits(s, 17, 2) && s[19] == 'Z';
+}
+
+json::object obj(std::string_view key, json::value v) {
+    json::object o;
+    o[key] = std::move(v);
+    return o;
+}
+
+json::object term(const std::string& field, json::value v) { return obj("term", obj(field, std::move(v))); }
+json::object exists(const std::string& field) { return obj("exists", obj("field", json::string(field))); }
+json::object bool_of(std::string_view clause, json::array list) {
+    json::object b;
+    b[clause] = std::move(list);
+    if (clause == "should") b["minimum_should_match"] = 1;
+    return obj("bool", std::move(b));
+}
+json::object not_(json::object q) { return bool_of("must_not", json::array{std::move(q)}); }
+json::object match_none() { return obj("match_none", json::object{}); }
+
+std::string escape_wildcard(std::string_view s) {
+    std::string out;
+    for (char c : s) {
+        if (c == '*' || c == '?' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out;
+}
+
+// Thrown inside the planner: the read is forwarded for this reason.
+struct forward {
+    std::string reason;
+};
+
+[[noreturn]] void refuse(std::string reason) { throw forward{std::move(reason)}; }
+
+struct planner {
+    const catalog& cat;
+    const type_info& type;
+
+    const field_info& field(std::string_view name, const char* role) const {
+        if (name.find('.') != std::string_view::npos) refuse(std::string(role) + " '" + std::string(name) + "' is a deep link");
+        auto it = type.fields.find(name);
+        if (it == type.fields.end()) refuse(std::string(role) + " '" + std::string(name) + "' is not cached");
+        return it->second;
+    }
+
+    // A link operand the site accepts: {"type": <a site type>, "id": <integer>, ...}.
+    std::pair<std::string, std::int64_t> link(const json::value& v) const {
+        const auto* o = v.if_object();
+        const auto* t = o ? o->if_contains("type") : nullptr;
+        const auto* id = o ? o->if_contains("id") : nullptr;
+        if (!t || !t->is_string() || !id || !id->is_int64()) refuse("a link operand is not {type, id}");
+        if (!cat.site_types.count(t->get_string())) refuse("a link operand names an unknown type");
+        return {std::string(t->get_string()), id->get_int64()};
+    }
+
+    // The query matching documents whose field equals `v` (a checked operand, not null).
+    json::object equals(const std::string& path, const field_info& f, const json::value& v) const {
+        switch (f.kind) {
+            case value_kind::text: {
+                if (!v.is_string()) refuse("a text operand is not a string");
+                if (!f.has_lower) refuse("text field '" + path + "' has no `lower` sub-field (an older mapping)");
+                if (v.get_string().size() > longest_indexed) refuse("a text operand longer than the indexed limit");
+                return term(path + ".lower", json::string(ascii_lower(v.get_string())));
+            }
+            case value_kind::exact:
+                if (!v.is_string()) refuse("a list operand is not a string");
+                if (v.get_string().size() > 1024) refuse("a list operand longer than the indexed limit");
+                return term(path, v);
+            case value_kind::integer:
+                if (!v.is_int64()) refuse("an integer operand is not an integer");
+                return term(path, v);
+            case value_kind::number:
+                if (!v.is_int64() && !v.is_double()) refuse("a number operand is not a number");
+                return term(path, v);
+            case value_kind::date:
+                if (!v.is_string() || !is_date(v.get_string())) refuse("a date operand is not YYYY-MM-DD");
+                return term(path, v);
+            case value_kind::date_time: return term(path, json::string(date_time_operand(v)));
+            case value_kind::entity: {
+                auto [t, id] = link(v);
+                return bool_of("filter", json::array{term(path + ".type", json::string(t)), term(path + ".id", id)});
+            }
+            case value_kind::multi_entity: {
+                auto [t, id] = link(v);
+                return nested(path, bool_of("filter", json::array{term(path + ".type", json::string(t)),
+                                                                  term(path + ".id", id)}));
+            }
+            default: refuse("unsupported comparison");
+        }
+    }
+
+    static json::object nested(const std::string& path, json::object q) {
+        json::object n;
+        n["path"] = path;
+        n["query"] = std::move(q);
+        return obj("nested", std::move(n));
+    }
+
+    std::string date_time_operand(const json::value& v) const {
+        if (!v.is_string()) refuse("a date-time operand is not a string");
+        std::string_view s = v.get_string();
+        if (is_date_time(s)) return std::string(s);
+        // A date alone means its midnight, as on the site.
+        if (is_date(s)) return std::string(s) + "T00:00:00Z";
+        refuse("a date-time operand is not YYYY-MM-DDTHH:MM:SSZ");
+    }
+
+    // Documents where the field has a value (the site's "not null").
+    json::object present(const std::string& path, const field_info& f) const {
+        switch (f.kind) {
+            case value_kind::entity: return exists(path + ".id");
+            case value_kind::multi_entity: return nested(path, exists(path + ".id"));
+            case value_kind::text:
+                // Long text is not in `lower`; "" is not in an analysed text field.
+                return bool_of("should", json::array{exists(path), exists(path + ".lower")});
+            default: return exists(path);
+        }
+    }
+
+    json::value bound(const std::string& path, const field_info& f, const json::value& v) const {
+        switch (f.kind) {
+            case value_kind::integer:
+                if (!v.is_int64()) refuse("an integer bound is not an integer");
+                return v;
+            case value_kind::number:
+                if (!v.is_int64() && !v.is_double()) refuse("a number bound is not a number");
+                return v;
+            case value_kind::date:
+                if (!v.is_string() || !is_date(v.get_string())) refuse("a date bound is not YYYY-MM-DD");
+                return v;
+            case value_kind::date_time: return json::string(date_time_operand(v));
+            default: refuse("range on '" + path + "'");
+        }
+    }
+
+    json::object condition(const json::object& c) const {
+        const auto* p = c.if_contains("path");
+        const auto* r = c.if_contains("relation");
+        if (!p || !p->is_string() || !r || !r->is_string()) refuse("a condition without path or relation");
+        const std::string path(p->get_string());
+        const std::string rel(r->get_string());
+        const auto& f = field(path, "filter");
+        if (f.image) refuse("filter on an image field");
+        if (!answerable(f.kind, rel) || (rel == "not_between" && !f.not_between)) {
+            refuse("relation '" + rel + "' on '" + path + "'");
+        }
+        json::array values;
+        if (const auto* v = c.if_contains("values")) {
+            if (v->is_array()) {
+                values = v->get_array();
+            } else {
+                values.push_back(*v);
+            }
+        }
+        auto need = [&](std::size_t n) {
+            if (values.size() != n) refuse("relation '" + rel + "' with " + std::to_string(values.size()) + " values");
+        };
+        const bool negate = rel == "is_not" || rel == "not_in" || rel == "not_contains" || rel == "not_between" ||
+                            rel == "type_is_not";
+        auto signed_ = [&](json::object q) { return negate ? not_(std::move(q)) : q; };
+
+        if (rel == "is" || rel == "is_not") {
+            need(1);
+            const auto& v = values[0];
+            if (f.kind == value_kind::checkbox) {
+                if (!v.is_bool()) refuse("a checkbox operand is not true or false");
+                // false matches false and no value alike.
+                json::object is_true = term(path, true);
+                return signed_(v.get_bool() ? is_true : not_(std::move(is_true)));
+            }
+            return signed_(v.is_null() ? not_(present(path, f)) : equals(path, f, v));
+        }
+        if (rel == "in" || rel == "not_in") {
+            if (f.kind == value_kind::checkbox) refuse("in on a checkbox");
+            json::array any;
+            for (const auto& v : values) any.push_back(v.is_null() ? not_(present(path, f)) : equals(path, f, v));
+            if (any.empty()) return signed_(match_none());
+            return signed_(bool_of("should", std::move(any)));
+        }
+        if (rel == "type_is" || rel == "type_is_not") {
+            need(1);
+            const auto& v = values[0];
+            if (v.is_null()) return signed_(not_(present(path, f)));
+            if (!v.is_string() || !cat.site_types.count(v.get_string())) refuse("type_is names an unknown type");
+            json::object q = term(path + ".type", v);
+            return signed_(f.kind == value_kind::multi_entity ? nested(path, std::move(q)) : std::move(q));
+        }
+        if (rel == "contains" || rel == "not_contains" || rel == "starts_with" || rel == "ends_with") {
+            need(1);
+            if (!values[0].is_string()) refuse("a text operand is not a string");
+            if (!f.has_lower) refuse("text field '" + path + "' has no `lower` sub-field (an older mapping)");
+            const std::string needle = ascii_lower(values[0].get_string());
+            json::object q;
+            if (needle.empty()) {
+                q = present(path, f);  // every value starts with, ends with and contains ""
+            } else if (rel == "starts_with") {
+                q = obj("prefix", obj(path + ".lower", json::string(needle)));
+            } else {
+                const std::string pattern = "*" + escape_wildcard(needle) + (rel == "ends_with" ? "" : "*");
+                q = obj("wildcard", obj(path + ".lower", json::string(pattern)));
+            }
+            return signed_(std::move(q));
+        }
+        // Ranges never match a missing value, negated or not (SQL's NOT BETWEEN on NULL).
+        json::object range;
+        if (rel == "less_than" || rel == "greater_than") {
+            need(1);
+            if (values[0].is_null()) refuse("a null bound");
+            range[rel == "less_than" ? "lt" : "gt"] = bound(path, f, values[0]);
+        } else {  // between, not_between
+            need(2);
+            if (!values[0].is_null()) range["gte"] = bound(path, f, values[0]);
+            if (!values[1].is_null()) range["lte"] = bound(path, f, values[1]);
+        }
+        json::object q = range.empty() ? present(path, f) : obj("range", obj(path, std::move(range)));
+        if (!negate) return q;
+        json::object b;
+        b["filter"] = json::array{present(path, f)};
+        b["must_not"] = json::array{std::move(q)};
+        return obj("bool", std::move(b));
+    }
+
+    json::object node(const json::value& v, int depth) const {
+        if (depth > 32) refuse("filters nested too deeply");
+        const auto* o = v.if_object();
+        if (!o) refuse("a filter that is not an object");
+        if (o->contains("logical_operator") || o->contains("conditions")) {
+            const auto* op = o->if_contains("logical_operator");
+            const auto* cs = o->if_contains("conditions");
+            if (!op || !op->is_string() || (op->get_string() != "and" && op->get_string() != "or")) {
+                refuse("a group without logical_operator and/or");
+            }
+            if (!cs || !cs->is_array()) refuse("a group without conditions");
+            json::array children;
+            for (const auto& c : cs->get_array()) children.push_back(node(c, depth + 1));
+            if (children.empty()) return obj("match_all", json::object{});
+            return bool_of(op->get_string() == "or" ? "should" : "filter", std::move(children));
+        }
+        return condition(*o);
+    }
+};
+
+std::optional<std::int64_t> positive(const json::value& v) {
+    if (v.is_int64() && v.get_int64() >= 1) return v.get_int64();
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::string ascii_lower(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return out;
+}
+
+type_info describe(const config::entity_config& cfg, const std::string& prefix) {
+    type_info t;
+    t.type = cfg.type;
+    t.live_alias = sync::names_for(prefix, cfg.type).live_alias;
+    for (const auto& f : cfg.fields) {
+        field_info fi;
+        fi.kind = kind_of(f.data_type);
+        fi.image = f.data_type == "image";
+        fi.not_between = f.data_type == "number" || f.data_type == "currency";
+        if (fi.kind == value_kind::text) {
+            const auto* type = f.mapping.if_contains("type");
+            const auto* subs = f.mapping.if_contains("fields");
+            const json::object* fields = subs ? subs->if_object() : nullptr;
+            auto sub = [&](const char* name) -> const json::object* {
+                const auto* s = fields ? fields->if_contains(name) : nullptr;
+                return s ? s->if_object() : nullptr;
+            };
+            const auto* lower = sub("lower");
+            fi.has_lower = lower && lower->contains("normalizer") &&
+                           lower->at("normalizer") == json::value("sgcache_ascii_lower");
+            if (type && *type == json::value("keyword")) {
+                fi.raw_keyword = f.name;
+            } else if (const auto* kw = sub("keyword"); kw && kw->contains("type") && kw->at("type") == json::value("keyword")) {
+                fi.raw_keyword = f.name + ".keyword";
+            } else {
+                fi.has_lower = false;  // no raw keyword to break ties: forward sorts and comparisons
+            }
+        } else if (fi.kind == value_kind::multi_entity) {
+            const auto* type = f.mapping.if_contains("type");
+            if (!type || *type != json::value("nested")) fi.kind = value_kind::other;
+        } else if (fi.kind == value_kind::entity) {
+            if (!f.mapping.contains("properties")) fi.kind = value_kind::other;
+        }
+        t.fields[f.name] = fi;
+    }
+    if (!t.fields.count("id")) t.fields["id"] = field_info{value_kind::integer};
+    const auto skip = config::generate_settings::skip_archived_projects();
+    if (cfg.filters.empty()) {
+        t.covers = type_info::coverage::everything;
+    } else if ((cfg.type == "Project" && cfg.filters == skip.at("Project")) ||
+               (cfg.type != "Project" && cfg.filters == skip.at("*"))) {
+        t.covers = type_info::coverage::unarchived;
+    }
+    return t;
+}
+
+read_plan plan_read(const catalog& cat, const json::object& params) {
+    read_plan out;
+    try {
+        static const std::set<std::string_view> known{"type",
+                                                      "return_fields",
+                                                      "filters",
+                                                      "return_only",
+                                                      "paging",
+                                                      "sorts",
+                                                      "include_archived_projects",
+                                                      "additional_filter_presets",
+                                                      "api_return_image_urls",
+                                                      "return_paging_info",
+                                                      "return_paging_info_without_counts"};
+        for (const auto& kv : params) {
+            if (!known.count(kv.key())) refuse("parameter '" + std::string(kv.key()) + "'");
+        }
+        const auto* tv = params.if_contains("type");
+        if (!tv || !tv->is_string()) refuse("no entity type");
+        auto it = cat.types.find(tv->get_string());
+        if (it == cat.types.end()) refuse("type '" + std::string(tv->get_string()) + "' is not cached");
+        const type_info& type = it->second;
+        planner p{cat, type};
+
+        if (const auto* presets = params.if_contains("additional_filter_presets");
+            presets && !presets->is_null() && !(presets->is_array() && presets->get_array().empty())) {
+            refuse("additional_filter_presets");
+        }
+        bool archived = true;  // include_archived_projects, true unless sent false
+        if (const auto* a = params.if_contains("include_archived_projects"); a && !a->is_null()) {
+            if (!a->is_bool()) refuse("include_archived_projects is not a boolean");
+            archived = a->get_bool();
+        }
+        if (type.covers == type_info::coverage::other) refuse("the type's entity-config filters");
+        if (archived != (type.covers == type_info::coverage::everything)) {
+            refuse("include_archived_projects differs from the type's entity-config filters");
+        }
+        if (const auto* ro = params.if_contains("return_only"); ro && !ro->is_null()) {
+            if (*ro != json::value("active")) refuse("return_only other than active");
+        }
+        for (const char* flag : {"return_paging_info", "return_paging_info_without_counts", "api_return_image_urls"}) {
+            if (const auto* v = params.if_contains(flag); v && !v->is_null() && !v->is_bool()) {
+                refuse(std::string(flag) + " is not a boolean");
+            }
+        }
+
+        cached_read r;
+        r.type = type.type;
+        r.index = type.live_alias;
+        json::array source{"type", "id"};
+        if (const auto* rf = params.if_contains("return_fields"); rf && !rf->is_null()) {
+            if (!rf->is_array()) refuse("return_fields is not a list");
+            for (const auto& f : rf->get_array()) {
+                if (!f.is_string()) refuse("a return field that is not a string");
+                const std::string name(f.get_string());
+                if (name == "type" || name == "id") continue;
+                if (std::find(r.return_fields.begin(), r.return_fields.end(), name) != r.return_fields.end()) continue;
+                if (p.field(name, "return field").image) refuse("image field '" + name + "' (signed URLs)");
+                r.return_fields.push_back(name);
+                source.push_back(json::string(name));
+            }
+        }
+
+        r.per_page = cat.max_per_page;
+        if (const auto* pg = params.if_contains("paging"); pg && !pg->is_null()) {
+            const auto* po = pg->if_object();
+            if (!po) refuse("paging is not an object");
+            for (const auto& kv : *po) {
+                if (kv.key() != "entities_per_page" && kv.key() != "current_page") refuse("paging key");
+            }
+            if (const auto* n = po->if_contains("entities_per_page")) {
+                auto v = positive(*n);
+                if (!v) refuse("entities_per_page is not a positive integer");
+                r.per_page = std::min(*v, cat.max_per_page);
+            }
+            if (const auto* n = po->if_contains("current_page")) {
+                auto v = positive(*n);
+                if (!v) refuse("current_page is not a positive integer");
+                r.page = *v;
+            }
+        }
+        if (const auto* v = params.if_contains("return_paging_info"); v && v->is_bool()) r.with_counts = v->get_bool();
+        const std::int64_t from = (r.page - 1) * r.per_page;
+        if (r.page > result_window || from + r.per_page + 1 > result_window) refuse("a page beyond the result window");
+
+        json::array sort;
+        bool by_id = false;
+        if (const auto* so = params.if_contains("sorts"); so && !so->is_null()) {
+            if (!so->is_array()) refuse("sorts is not a list");
+            for (const auto& e : so->get_array()) {
+                const auto* o = e.if_object();
+                const auto* fn = o ? o->if_contains("field_name") : nullptr;
+                if (!fn && o) fn = o->if_contains("column");
+                if (!fn || !fn->is_string()) refuse("a sort without field_name");
+                std::string order = "asc";
+                if (const auto* d = o->if_contains("direction"); d && !d->is_null()) {
+                    if (*d != json::value("asc") && *d != json::value("desc")) refuse("a sort direction");
+                    order = std::string(d->get_string());
+                }
+                const std::string name(fn->get_string());
+                const auto& f = p.field(name, "sort field");
+                // PostgreSQL's defaults: NULLS LAST ascending, NULLS FIRST descending.
+                json::object how;
+                how["order"] = order;
+                how["missing"] = order == "asc" ? "_last" : "_first";
+                switch (f.kind) {
+                    case value_kind::integer:
+                    case value_kind::number:
+                    case value_kind::date:
+                    case value_kind::date_time:
+                    case value_kind::checkbox: sort.push_back(obj(name, how)); break;
+                    case value_kind::text:
+                        if (!f.has_lower) refuse("sort on text field '" + name + "' without `lower`");
+                        // Case-insensitive first (the site's collation), raw bytes as the tie-break.
+                        sort.push_back(obj(name + ".lower", how));
+                        sort.push_back(obj(f.raw_keyword, how));
+                        break;
+                    default: refuse("sort on '" + name + "'");
+                }
+                if (name == "id") {
+                    by_id = true;
+                    break;  // every tie is decided by then
+                }
+            }
+        }
+        if (!by_id) sort.push_back(obj("id", json::object{{"order", "asc"}}));
+
+        json::object body;
+        if (const auto* fv = params.if_contains("filters"); fv && !fv->is_null()) {
+            if (!fv->is_object()) refuse("filters in list form");
+            body["query"] = p.node(*fv, 0);
+        }
+        body["from"] = from;
+        // One more than a page tells whether there is a next one.
+        body["size"] = r.per_page + 1;
+        body["sort"] = std::move(sort);
+        body["_source"] = std::move(source);
+        if (r.with_counts) body["track_total_hits"] = true;
+        r.body = std::move(body);
+        out.cached = std::move(r);
+    } catch (const forward& f) {
+        out.forward_reason = f.reason;
+    }
+    return out;
+}
+
+json::object render(const cached_read& r, const json::array& hits, std::int64_t total) {
+    json::array entities;
+    const auto shown = std::min<std::size_t>(hits.size(), static_cast<std::size_t>(r.per_page));
+    for (std::size_t i = 0; i < shown; ++i) {
+        const auto* src = hits[i].as_object().if_contains("_source");
+        const json::object empty;
+        const json::object& s = src && src->is_object() ? src->get_object() : empty;
+        json::object e;
+        e["type"] = r.type;
+        e["id"] = s.contains("id") ? s.at("id") : json::value(nullptr);
+        for (const auto& f : r.return_fields) {
+            const auto* v = s.if_contains(f);
+            e[f] = v ? *v : json::value(nullptr);
+        }
+        entities.push_back(std::move(e));
+    }
+    json::object paging;
+    paging["has_next_page"] = hits.size() > static_cast<std::size_t>(r.per_page);
+    if (r.with_counts) {
+        paging["entity_count"] = total;
+        paging["current_page"] = r.page;
+        paging["page_count"] = (total + r.per_page - 1) / r.per_page;
+    }
+    json::object out;
+    out["entities"] = std::move(entities);
+    out["paging_info"] = std::move(paging);
+    return out;
+}
+
+}  // namespace sgcache::proxy

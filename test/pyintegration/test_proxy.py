@@ -1,0 +1,311 @@
+"""`sgcache proxy` judged by the real shotgun_api3 client: every read asked of the fake site
+directly and through the proxy gives the same answer, and the proxy's counters say which
+were answered from the cache. Also: read-your-writes, refused credentials, malformed bodies,
+and the site going away.
+
+One fake studio (about 2,000 entities, 50 per page so that reads span pages), one
+`sgcache serve`, one `sgcache proxy` for the whole module.
+"""
+import datetime
+import json
+import random
+import re
+import subprocess
+import time
+
+import pytest
+import shotgun_api3
+
+from conftest import READER, SGCACHE, WRITER, Scenario, eventually, free_port, http
+
+TYPES = ["Shot", "Asset", "Task", "Version"]
+# Data types whose values the corpus compares with each relation the site accepts for them.
+RELATIONS = {
+    "text": ["is", "is_not", "in", "not_in", "contains", "not_contains", "starts_with", "ends_with"],
+    "list": ["is", "is_not", "in", "not_in"],
+    "status_list": ["is", "is_not", "in", "not_in"],
+    "color": ["is", "is_not", "in", "not_in"],
+    "number": ["is", "is_not", "in", "not_in", "less_than", "greater_than", "between", "not_between"],
+    "duration": ["is", "is_not", "in", "less_than", "greater_than", "between"],
+    "percent": ["is", "is_not", "in", "less_than", "greater_than", "between"],
+    "float": ["is", "is_not", "in", "less_than", "greater_than", "between"],
+    "date": ["is", "is_not", "in", "less_than", "greater_than", "between"],
+    "date_time": ["less_than", "greater_than", "between", "is"],
+    "checkbox": ["is", "is_not"],
+    "entity": ["is", "is_not", "in", "not_in", "type_is", "type_is_not"],
+    "multi_entity": ["is", "is_not", "in", "not_in", "type_is", "type_is_not"],
+}
+SORTABLE = {"text", "number", "duration", "percent", "float", "date", "date_time", "checkbox"}
+
+
+class Proxied:
+    def __init__(self):
+        self.port = free_port()
+        self.scenario = Scenario(
+            ["--generate", "studio:2000", "--seed", "7", "--max-entities-per-page", "50"], TYPES,
+            f"proxy:\n  listen: 127.0.0.1:{self.port}\n  status_interval_ms: 200\n  max_lag_s: 30\n"
+            "generate:\n  default_filters: {}\n")
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.fields = {}
+        for t in TYPES:
+            text = (self.scenario.dir / "entityConfig" / f"{t}.yaml").read_text()
+            self.fields[t] = dict(re.findall(r"^  (\w+): \{data_type: (\w+),", text, re.M))
+        self.serve = self.scenario.serve()
+        self.log = self.scenario.dir / "proxy.log"
+        self.proc = subprocess.Popen([str(SGCACHE), "proxy", "--config", str(self.scenario.config)],
+                                     stdout=self.log.open("w"), stderr=subprocess.STDOUT)
+
+    def stats(self):
+        status, body = http("GET", self.url + "/_proxy/stats")
+        assert status == 200, body
+        return json.loads(body)
+
+    def ready(self):
+        """Every type following and the proxy answering from the cache."""
+        st = subprocess.run([str(SGCACHE), "status", "--config", str(self.scenario.config), "--json"],
+                            capture_output=True, text=True)
+        if st.returncode != 0:
+            return False
+        types = json.loads(st.stdout)["types"]
+        if len(types) != len(TYPES) or any(t["state"] != "following" for t in types):
+            return False
+        s = self.stats()
+        return s["catalog_ready"] and not s["status_problem"]
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(15)
+        self.scenario.close()
+
+
+@pytest.fixture(scope="module")
+def proxied():
+    p = Proxied()
+    try:
+        assert eventually(p.ready, 120, 0.5), p.scenario.log_tail() + p.log.read_text()[-3000:]
+        # The site gives 50 entities a page whatever is asked: the cache still holds them all.
+        direct, _ = clients(p)
+        for t in TYPES:
+            http("POST", f"{p.scenario.es}/{p.scenario.prefix}entity-{t.lower()}/_refresh")
+            assert p.scenario.es_count(f"{p.scenario.prefix}entity-{t.lower()}") == len(direct.find(t, [], ["id"])), t
+        yield p
+    finally:
+        p.close()
+
+
+def clients(p, who=READER):
+    direct = shotgun_api3.Shotgun(p.scenario.site.url, script_name=who[0], api_key=who[1])
+    via = shotgun_api3.Shotgun(p.url, script_name=who[0], api_key=who[1])
+    return direct, via
+
+
+def outcome(fn):
+    try:
+        return ("ok", fn())
+    except shotgun_api3.Fault as e:
+        return ("fault", str(e))
+
+
+def upper_mixed(s):
+    return "".join(c.upper() if i % 2 else c.lower() for i, c in enumerate(s))
+
+
+def link(e):
+    return {"type": e["type"], "id": e["id"]}
+
+
+def build_corpus(direct, p, rng):
+    """[(type, filters, kwargs)]: each relation with each data type it applies to, nested
+    groups, sorts, limits and pages, links, empty results."""
+    corpus = []
+    for t in TYPES:
+        fields = p.fields[t]
+        names = [f for f, dt in fields.items() if dt != "image"]
+        rows = direct.find(t, [], names, order=[{"field_name": "id", "direction": "asc"}])
+        conds = []
+        for f, dt in sorted(fields.items()):
+            if dt not in RELATIONS:
+                continue
+            values = [r[f] for r in rows if r.get(f) not in (None, [], "")]
+            if not values:
+                values = [None]
+            sample = rng.sample(values, min(3, len(values)))
+            if dt == "checkbox":
+                sample = [True, False]
+            for rel in RELATIONS[dt]:
+                for v in sample[:2]:
+                    c = condition(f, dt, rel, v, sample, rng)
+                    if c is not None:
+                        conds.append(c)
+            if dt not in ("checkbox",):
+                conds.append([f, "is", None])
+                conds.append([f, "is_not", None])
+        for c in conds:
+            corpus.append((t, [c], {"fields": ["code", "id"] if "code" in fields else ["id"]}))
+        # Whole records with every cached field, links included.
+        for c in rng.sample(conds, min(10, len(conds))):
+            corpus.append((t, [c], {"fields": names, "limit": 20}))
+        # Nested groups.
+        for _ in range(12):
+            a, b, c = rng.sample(conds, 3)
+            group = {"filter_operator": "any", "filters": [a, b]}
+            corpus.append((t, [group, c] if rng.random() < 0.5 else [group], {"fields": ["id"]}))
+            corpus.append((t, [{"filter_operator": "all", "filters": [a, {"filter_operator": "any", "filters": [b, c]}]}],
+                           {"fields": ["id"]}, ))
+        # Sorts, limits and pages.
+        sortable = [f for f, dt in fields.items() if dt in SORTABLE]
+        for f in sortable:
+            for d in ("asc", "desc"):
+                extra = rng.choice(sortable)
+                corpus.append((t, [], {"fields": ["id", f, extra], "order": [{"field_name": f, "direction": d},
+                                                                            {"field_name": extra, "direction": "asc"}],
+                                       "limit": 30, "page": rng.choice([1, 2, 3])}))
+        # Every page of the whole type (the client follows has_next_page).
+        corpus.append((t, [], {"fields": ["id"]}))
+        corpus.append((t, [], {"fields": ["id"], "order": [{"field_name": "id", "direction": "desc"}], "limit": 120}))
+        # Empty results.
+        corpus.append((t, [["id", "less_than", 0]], {"fields": ["id"]}))
+        corpus.append((t, [["id", "in", []]], {"fields": ["id"]}))
+    return corpus
+
+
+def condition(f, dt, rel, v, sample, rng):
+    if dt == "text":
+        if not isinstance(v, str):
+            return None
+        mid = v[len(v) // 4: len(v) // 4 + max(1, len(v) // 3)]
+        return {
+            "is": [f, "is", upper_mixed(v)], "is_not": [f, "is_not", v.upper()],
+            "in": [f, "in", [v.upper(), "no such value"]], "not_in": [f, "not_in", [v.lower()]],
+            "contains": [f, "contains", mid.upper()], "not_contains": [f, "not_contains", mid],
+            "starts_with": [f, "starts_with", v[:3].upper()], "ends_with": [f, "ends_with", v[-3:].lower()],
+        }[rel]
+    if dt in ("entity", "multi_entity"):
+        targets = v if isinstance(v, list) else [v]
+        if not targets or targets[0] is None:
+            return None
+        one = link(rng.choice(targets))
+        return {"is": [f, "is", one], "is_not": [f, "is_not", one], "in": [f, "in", [one, {"type": one["type"], "id": 999999}]],
+                "not_in": [f, "not_in", [one]], "type_is": [f, "type_is", one["type"]],
+                "type_is_not": [f, "type_is_not", one["type"]]}[rel]
+    if v is None:
+        return None
+    if rel in ("in", "not_in"):
+        return [f, rel, [x for x in sample if x is not None][:2]]
+    if rel in ("between", "not_between"):
+        pair = sorted([x for x in sample if x is not None][:2])
+        lo, hi = (pair[0], pair[-1]) if pair else (v, v)
+        return [f, rel, [lo, hi] if rng.random() < 0.8 else [lo, None]]
+    return [f, rel, v]
+
+
+def test_differential_reads_are_equal_and_mostly_cached(proxied):
+    direct, via = clients(proxied)
+    rng = random.Random(11)
+    corpus = build_corpus(direct, proxied, rng)
+    assert len(corpus) >= 500, len(corpus)
+    before = proxied.stats()
+    served = 0
+    mismatches = []
+    for t, filters, kw in corpus:
+        s0 = proxied.stats()["served"]
+        want = outcome(lambda: direct.find(t, filters, **kw))
+        got = outcome(lambda: via.find(t, filters, **kw))
+        if proxied.stats()["served"] > s0:
+            served += 1
+        if want != got:
+            mismatches.append((t, filters, kw, want, got))
+    after = proxied.stats()
+    summary = "%d reads, %d answered from the cache, %d forwarded calls" % (
+        len(corpus), served, after["forwarded"] - before["forwarded"])
+    print(summary)
+    assert not mismatches, summary + "\n" + "\n".join(repr(m)[:600] for m in mismatches[:5])
+    assert served >= 0.9 * len(corpus), summary + "\n" + json.dumps(after["forward_reasons"], indent=1)[:3000]
+
+
+def test_what_must_be_forwarded_is_forwarded_and_equal(proxied):
+    direct, via = clients(proxied)
+    shot = direct.find_one("Shot", [], ["code", "project"])
+    calls = [
+        lambda sg: sg.find("Shot", [["created_at", "in_last", [30, "DAY"]]], ["id"]),
+        lambda sg: sg.find("Shot", [["project.Project.name", "is", shot["project"]["name"]]], ["id"]),
+        lambda sg: sg.find("Shot", [], ["id", "project.Project.name"], limit=5),
+        lambda sg: sg.find("Shot", [], ["id", "image"], limit=5),
+        lambda sg: sg.find("Shot", [], ["id"], include_archived_projects=False, limit=5),
+        lambda sg: sg.find("Shot", [], ["id"], retired_only=True),
+        lambda sg: sg.find("Shot", [["project", "name_contains", "a"]], ["id"]),
+        lambda sg: sg.find("Shot", [], ["id"], order=[{"field_name": "project", "direction": "asc"}], limit=5),
+        lambda sg: sg.find("Step", [], ["code"]),  # not cached
+        lambda sg: sg.find("Shot", [["no_such_field", "is", 1]], ["id"]),
+        lambda sg: sg.find("Shot", [["sg_cut_in", "is", "not a number"]], ["id"]),
+        lambda sg: sg.summarize("Shot", [], [{"field": "id", "type": "count"}]),
+        lambda sg: sg.schema_field_read("Shot", "code"),
+        lambda sg: sg.find_one("Shot", [["id", "is", shot["id"]]], ["code"]),  # cached, for contrast
+    ]
+    for i, call in enumerate(calls):
+        before = proxied.stats()
+        want, got = outcome(lambda: call(direct)), outcome(lambda: call(via))
+        after = proxied.stats()
+        assert want == got, (i, want, got)
+        if i < len(calls) - 1:
+            assert after["served"] == before["served"], (i, after["forward_reasons"])
+            assert after["forwarded"] > before["forwarded"], i  # one call per page
+        else:
+            assert after["served"] == before["served"] + 1
+
+
+def test_a_write_through_the_proxy_is_seen_by_the_next_read(proxied):
+    _, via = clients(proxied, WRITER)
+    project = via.find_one("Project", [], ["id"])
+    for round_ in range(3):
+        code = "proxy_rw_%d_%d" % (round_, time.time_ns() % 1_000_000)
+        created = via.create("Shot", {"code": code, "project": project, "description": "first"})
+        before = proxied.stats()["served"]
+        found = via.find("Shot", [["code", "is", code.upper()]], ["code", "description"])
+        assert [(e["id"], e["description"]) for e in found] == [(created["id"], "first")]
+        via.update("Shot", created["id"], {"description": "second"})
+        assert via.find_one("Shot", [["id", "is", created["id"]]], ["description"])["description"] == "second"
+        via.delete("Shot", created["id"])
+        assert via.find("Shot", [["code", "is", code]], ["id"]) == []
+        # Answered from the cache, not by forwarding.
+        assert proxied.stats()["served"] == before + 3
+
+
+def test_refused_credentials_get_the_sites_fault_102(proxied):
+    via = shotgun_api3.Shotgun(proxied.url, script_name=READER[0], api_key="wrong-key", connect=False)
+    before = proxied.stats()
+    for _ in range(2):
+        with pytest.raises(shotgun_api3.AuthenticationFault):
+            via.find("Shot", [], ["code"], limit=1)
+    after = proxied.stats()
+    assert after["served"] == before["served"]
+    assert "wrong-key" not in proxied.log.read_text()
+
+
+def test_malformed_bodies_get_a_fault_and_change_nothing(proxied):
+    for body in [b"", b"not json", b"[]", b'{"method_name": 3}', b'{"method_name":"read","params":[1,2]}',
+                 b'{"method_name":"read","params":[{"script_name":"sgcache","script_key":"reader-key"},{"type":[]}]}',
+                 b'{"method_name":"read","params":[{"script_name":"sgcache","script_key":"reader-key"},'
+                 b'{"type":"Shot","filters":{"logical_operator":"xor","conditions":[]}}]}',
+                 b"\xff\xfe" * 100]:
+        status, text = http("POST", proxied.url + "/api3/json", body)
+        assert status in (200, 400), (body, status, text)
+        if status == 200:
+            assert json.loads(text).get("exception") is True, (body, text)
+    # Still serving.
+    _, via = clients(proxied)
+    assert via.find_one("Shot", [], ["id"]) is not None
+    assert proxied.proc.poll() is None
+
+
+def test_site_down_cached_reads_still_served_forwarded_ones_fault(proxied):
+    """Last in the module: it stops the site."""
+    _, via = clients(proxied)
+    shot = via.find_one("Shot", [], ["code"])
+    proxied.scenario.site.stop()
+    before = proxied.stats()
+    assert via.find_one("Shot", [["id", "is", shot["id"]]], ["code"]) == shot
+    assert proxied.stats()["served"] == before["served"] + 1
+    with pytest.raises(shotgun_api3.Fault, match="did not answer"):
+        via.schema_field_read("Shot", "code")
