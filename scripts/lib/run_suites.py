@@ -59,6 +59,11 @@ def suites(build: Path):
     found.append(Suite("fuzz", [sys.executable, str(ROOT / "scripts" / "lib" / "junit_wrap.py"),
                                 "--name", "control request decoder survives 20 s of libFuzzer", "--out", "{junit}",
                                 "--", str(ROOT / "scripts" / "fuzz-control"), "--seconds", "20"], 300))
+    # And of the proxy's request path: the api3 envelope and a read's plan (libFuzzer, clang 14).
+    found.append(Suite("fuzz-proxy", [sys.executable, str(ROOT / "scripts" / "lib" / "junit_wrap.py"),
+                                      "--name", "proxy request decoder and read planner survive 20 s of libFuzzer",
+                                      "--out", "{junit}",
+                                      "--", str(ROOT / "scripts" / "fuzz-proxy"), "--seconds", "20"], 300))
     conformance = ROOT / "test" / "conformance"
     if conformance.is_dir():
         found.append(Suite("conformance",

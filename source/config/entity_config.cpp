@@ -72,15 +72,17 @@ std::optional<json::object> mapping_for(const shotgun::field_schema& f, std::str
     }
     if (f.name == "id") return parse_obj(R"({"type":"long"})");
     if (t == "text") {
-        // `lower` (ASCII letters lower-cased, nothing else) is what the proxy compares and
-        // sorts text with, as the site does (case-insensitive, raw bytes breaking ties). 8191
-        // characters is the longest value whose UTF-8 is sure to fit Lucene's 32766-byte term.
+        // `lower` is what the proxy compares and sorts text with, as the site does
+        // (case-insensitive, raw bytes breaking ties). The built-in `lowercase` normalizer: a
+        // custom one needs the analysis-common module, which not every node has. It folds
+        // more than ASCII letters; the proxy forwards what that could change (read_plan.hpp).
+        // 8191 characters is the longest value whose UTF-8 is sure to fit Lucene's term limit.
         if (f.name == "code") {
             return parse_obj(R"({"type":"keyword","ignore_above":8191,"fields":{"text":{"type":"text"},
-                "lower":{"type":"keyword","ignore_above":8191,"normalizer":"sgcache_ascii_lower"}}})");
+                "lower":{"type":"keyword","ignore_above":8191,"normalizer":"lowercase"}}})");
         }
         return parse_obj(R"({"type":"text","fields":{"keyword":{"type":"keyword","ignore_above":8191},
-            "lower":{"type":"keyword","ignore_above":8191,"normalizer":"sgcache_ascii_lower"}}})");
+            "lower":{"type":"keyword","ignore_above":8191,"normalizer":"lowercase"}}})");
     }
     if (t == "number" || t == "duration" || t == "timecode" || t == "percent") return parse_obj(R"({"type":"long"})");
     if (t == "float" || t == "currency") return parse_obj(R"({"type":"double"})");
@@ -270,25 +272,6 @@ std::vector<entity_config> load_entity_configs(const std::filesystem::path& dir)
     return out;
 }
 
-json::object ascii_lower_analysis() {
-    // A mapping char filter, not the lowercase token filter: the site folds ASCII letters
-    // only, and Lucene's lowercase would also fold other scripts (and the Kelvin sign to k).
-    json::array mappings;
-    for (char c = 'A'; c <= 'Z'; ++c) {
-        mappings.push_back(json::string(std::string(1, c) + "=>" + std::string(1, static_cast<char>(c - 'A' + 'a'))));
-    }
-    json::object filter;
-    filter["type"] = "mapping";
-    filter["mappings"] = std::move(mappings);
-    json::object normalizer;
-    normalizer["type"] = "custom";
-    normalizer["char_filter"] = json::array{"sgcache_ascii_upper_to_lower"};
-    json::object out;
-    out["char_filter"] = json::object{{"sgcache_ascii_upper_to_lower", std::move(filter)}};
-    out["normalizer"] = json::object{{"sgcache_ascii_lower", std::move(normalizer)}};
-    return out;
-}
-
 json::object index_body(const entity_config& cfg, int shards, int replicas, const std::string& refresh) {
     json::object properties;
     properties["type"] = parse_obj(R"({"type":"keyword"})");
@@ -313,7 +296,6 @@ json::object index_body(const entity_config& cfg, int shards, int replicas, cons
     index["mapping.nested_fields.limit"] = 500;
     json::object settings;
     settings["index"] = std::move(index);
-    settings["analysis"] = ascii_lower_analysis();
     json::object body;
     body["settings"] = std::move(settings);
     body["mappings"] = std::move(mappings);

@@ -6,7 +6,8 @@
 // Mapping table (Shotgun data type -> Elasticsearch mapping), also in the README:
 //   text                         text with a keyword sub-field (code fields: keyword with a
 //                                text sub-field; codes are identifiers), and `lower`: a
-//                                keyword with ASCII letters folded (the proxy's comparisons)
+//                                keyword with the built-in lowercase normalizer (the proxy's
+//                                case-insensitive comparisons and sorts)
 //   number, duration, timecode,
 //   percent                      long
 //   float, currency              double
@@ -88,10 +89,6 @@ std::vector<entity_config> load_entity_configs(const std::filesystem::path& dir)
 /// The body of a create-index request for a new generation of this type: the mappings of the
 /// cached fields, `type`, `id` and sgcache's reserved metadata object, with replicas and
 /// refresh as given (a full download starts with 0 and "-1").
-/// The index settings' "analysis" object: the `sgcache_ascii_lower` normalizer that text
-/// fields' `lower` sub-fields use (A-Z folded to a-z, every other character kept).
-boost::json::object ascii_lower_analysis();
-
 boost::json::object index_body(const entity_config& cfg, int shards, int replicas, const std::string& refresh);
 
 /// The name of the reserved metadata object in every document. Shotgun field names never

@@ -1,11 +1,12 @@
 #include "proxy/read_plan.hpp"
 
-#include "sync/documents.hpp"
-
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
 
 namespace json = boost::json;
 
@@ -18,7 +19,9 @@ constexpr std::int64_t result_window = 10'000;
 // Longest text a `lower` or keyword sub-field indexes (entity_config.cpp).
 constexpr std::size_t longest_indexed = 8191;
 
-value_kind kind_of(const std::string& t) {
+}  // namespace
+
+value_kind value_kind_of(const std::string& t) {
     if (t == "text") return value_kind::text;
     if (t == "list" || t == "status_list" || t == "color" || t == "entity_type" || t == "uuid" || t == "footage") {
         return value_kind::exact;
@@ -32,6 +35,8 @@ value_kind kind_of(const std::string& t) {
     if (t == "multi_entity") return value_kind::multi_entity;
     return value_kind::other;
 }
+
+namespace {
 
 // The relations the site accepts per kind that the cache answers exactly. The site accepts
 // more (in_last, name_*, ...): those are forwarded.
@@ -93,6 +98,18 @@ json::object bool_of(std::string_view clause, json::array list) {
 json::object not_(json::object q) { return bool_of("must_not", json::array{std::move(q)}); }
 json::object match_none() { return obj("match_none", json::object{}); }
 
+bool ascii(std::string_view s) {
+    for (unsigned char c : s) {
+        if (c >= 0x80) return false;
+    }
+    return true;
+}
+
+// The `lower` sub-field folds letters of every script (the built-in lowercase normalizer);
+// the site folds ASCII letters only. With an ASCII operand both agree (but for two rare
+// characters whose lower case is ASCII: U+0130 and the Kelvin sign).
+constexpr const char* non_ascii = "a text operand with non-ASCII characters (the index folds more letters than the site)";
+
 std::string escape_wildcard(std::string_view s) {
     std::string out;
     for (char c : s) {
@@ -135,6 +152,7 @@ struct planner {
         switch (f.kind) {
             case value_kind::text: {
                 if (!v.is_string()) refuse("a text operand is not a string");
+                if (!ascii(v.get_string())) refuse(non_ascii);
                 if (!f.has_lower) refuse("text field '" + path + "' has no `lower` sub-field (an older mapping)");
                 if (v.get_string().size() > longest_indexed) refuse("a text operand longer than the indexed limit");
                 return term(path + ".lower", json::string(ascii_lower(v.get_string())));
@@ -265,6 +283,7 @@ struct planner {
         if (rel == "contains" || rel == "not_contains" || rel == "starts_with" || rel == "ends_with") {
             need(1);
             if (!values[0].is_string()) refuse("a text operand is not a string");
+            if (!ascii(values[0].get_string())) refuse(non_ascii);
             if (!f.has_lower) refuse("text field '" + path + "' has no `lower` sub-field (an older mapping)");
             const std::string needle = ascii_lower(values[0].get_string());
             json::object q;
@@ -317,6 +336,30 @@ struct planner {
     }
 };
 
+// The cached type a read or summarize names, when the type's entity-config filters keep
+// exactly what the call asks for (presets and include_archived_projects).
+const type_info& cached_type(const catalog& cat, const json::object& params) {
+    const auto* tv = params.if_contains("type");
+    if (!tv || !tv->is_string()) refuse("no entity type");
+    auto it = cat.types.find(tv->get_string());
+    if (it == cat.types.end()) refuse("type '" + std::string(tv->get_string()) + "' is not cached");
+    const type_info& type = it->second;
+    if (const auto* presets = params.if_contains("additional_filter_presets");
+        presets && !presets->is_null() && !(presets->is_array() && presets->get_array().empty())) {
+        refuse("additional_filter_presets");
+    }
+    bool archived = true;  // include_archived_projects, true unless sent false
+    if (const auto* a = params.if_contains("include_archived_projects"); a && !a->is_null()) {
+        if (!a->is_bool()) refuse("include_archived_projects is not a boolean");
+        archived = a->get_bool();
+    }
+    if (type.covers == type_info::coverage::other) refuse("the type's entity-config filters");
+    if (archived != (type.covers == type_info::coverage::everything)) {
+        refuse("include_archived_projects differs from the type's entity-config filters");
+    }
+    return type;
+}
+
 std::optional<std::int64_t> positive(const json::value& v) {
     if (v.is_int64() && v.get_int64() >= 1) return v.get_int64();
     return std::nullopt;
@@ -330,52 +373,6 @@ std::string ascii_lower(std::string_view s) {
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     }
     return out;
-}
-
-type_info describe(const config::entity_config& cfg, const std::string& prefix) {
-    type_info t;
-    t.type = cfg.type;
-    t.live_alias = sync::names_for(prefix, cfg.type).live_alias;
-    for (const auto& f : cfg.fields) {
-        field_info fi;
-        fi.kind = kind_of(f.data_type);
-        fi.image = f.data_type == "image";
-        fi.not_between = f.data_type == "number" || f.data_type == "currency";
-        if (fi.kind == value_kind::text) {
-            const auto* type = f.mapping.if_contains("type");
-            const auto* subs = f.mapping.if_contains("fields");
-            const json::object* fields = subs ? subs->if_object() : nullptr;
-            auto sub = [&](const char* name) -> const json::object* {
-                const auto* s = fields ? fields->if_contains(name) : nullptr;
-                return s ? s->if_object() : nullptr;
-            };
-            const auto* lower = sub("lower");
-            fi.has_lower = lower && lower->contains("normalizer") &&
-                           lower->at("normalizer") == json::value("sgcache_ascii_lower");
-            if (type && *type == json::value("keyword")) {
-                fi.raw_keyword = f.name;
-            } else if (const auto* kw = sub("keyword"); kw && kw->contains("type") && kw->at("type") == json::value("keyword")) {
-                fi.raw_keyword = f.name + ".keyword";
-            } else {
-                fi.has_lower = false;  // no raw keyword to break ties: forward sorts and comparisons
-            }
-        } else if (fi.kind == value_kind::multi_entity) {
-            const auto* type = f.mapping.if_contains("type");
-            if (!type || *type != json::value("nested")) fi.kind = value_kind::other;
-        } else if (fi.kind == value_kind::entity) {
-            if (!f.mapping.contains("properties")) fi.kind = value_kind::other;
-        }
-        t.fields[f.name] = fi;
-    }
-    if (!t.fields.count("id")) t.fields["id"] = field_info{value_kind::integer};
-    const auto skip = config::generate_settings::skip_archived_projects();
-    if (cfg.filters.empty()) {
-        t.covers = type_info::coverage::everything;
-    } else if ((cfg.type == "Project" && cfg.filters == skip.at("Project")) ||
-               (cfg.type != "Project" && cfg.filters == skip.at("*"))) {
-        t.covers = type_info::coverage::unarchived;
-    }
-    return t;
 }
 
 read_plan plan_read(const catalog& cat, const json::object& params) {
@@ -395,26 +392,8 @@ read_plan plan_read(const catalog& cat, const json::object& params) {
         for (const auto& kv : params) {
             if (!known.count(kv.key())) refuse("parameter '" + std::string(kv.key()) + "'");
         }
-        const auto* tv = params.if_contains("type");
-        if (!tv || !tv->is_string()) refuse("no entity type");
-        auto it = cat.types.find(tv->get_string());
-        if (it == cat.types.end()) refuse("type '" + std::string(tv->get_string()) + "' is not cached");
-        const type_info& type = it->second;
+        const type_info& type = cached_type(cat, params);
         planner p{cat, type};
-
-        if (const auto* presets = params.if_contains("additional_filter_presets");
-            presets && !presets->is_null() && !(presets->is_array() && presets->get_array().empty())) {
-            refuse("additional_filter_presets");
-        }
-        bool archived = true;  // include_archived_projects, true unless sent false
-        if (const auto* a = params.if_contains("include_archived_projects"); a && !a->is_null()) {
-            if (!a->is_bool()) refuse("include_archived_projects is not a boolean");
-            archived = a->get_bool();
-        }
-        if (type.covers == type_info::coverage::other) refuse("the type's entity-config filters");
-        if (archived != (type.covers == type_info::coverage::everything)) {
-            refuse("include_archived_projects differs from the type's entity-config filters");
-        }
         if (const auto* ro = params.if_contains("return_only"); ro && !ro->is_null()) {
             if (*ro != json::value("active")) refuse("return_only other than active");
         }
@@ -464,6 +443,7 @@ read_plan plan_read(const catalog& cat, const json::object& params) {
         if (r.page > result_window || from + r.per_page + 1 > result_window) refuse("a page beyond the result window");
 
         json::array sort;
+        json::object guards;
         bool by_id = false;
         if (const auto* so = params.if_contains("sorts"); so && !so->is_null()) {
             if (!so->is_array()) refuse("sorts is not a list");
@@ -489,12 +469,22 @@ read_plan plan_read(const catalog& cat, const json::object& params) {
                     case value_kind::date:
                     case value_kind::date_time:
                     case value_kind::checkbox: sort.push_back(obj(name, how)); break;
-                    case value_kind::text:
+                    case value_kind::text: {
                         if (!f.has_lower) refuse("sort on text field '" + name + "' without `lower`");
                         // Case-insensitive first (the site's collation), raw bytes as the tie-break.
                         sort.push_back(obj(name + ".lower", how));
                         sort.push_back(obj(f.raw_keyword, how));
+                        // The site's order and `lower`'s agree while every value is printable
+                        // ASCII: the search also counts matching documents with any other
+                        // character in this field, and a count above zero means forward.
+                        json::object pattern;
+                        pattern["value"] = ".*[^ -~].*";
+                        pattern["flags"] = "NONE";
+                        const std::string guard = "non_ascii_" + std::to_string(r.guards.size());
+                        guards[guard] = obj("filter", obj("regexp", obj(f.raw_keyword, std::move(pattern))));
+                        r.guards.push_back(guard);
                         break;
+                    }
                     default: refuse("sort on '" + name + "'");
                 }
                 if (name == "id") {
@@ -516,6 +506,7 @@ read_plan plan_read(const catalog& cat, const json::object& params) {
         body["sort"] = std::move(sort);
         body["_source"] = std::move(source);
         if (r.with_counts) body["track_total_hits"] = true;
+        if (!guards.empty()) body["aggs"] = std::move(guards);
         r.body = std::move(body);
         out.cached = std::move(r);
     } catch (const forward& f) {
@@ -551,6 +542,145 @@ json::object render(const cached_read& r, const json::array& hits, std::int64_t 
     out["entities"] = std::move(entities);
     out["paging_info"] = std::move(paging);
     return out;
+}
+
+summary_plan plan_summarize(const catalog& cat, const json::object& params) {
+    summary_plan out;
+    try {
+        static const std::set<std::string_view> known{"type", "filters", "summaries", "grouping",
+                                                      "include_archived_projects", "additional_filter_presets"};
+        for (const auto& kv : params) {
+            if (!known.count(kv.key())) refuse("parameter '" + std::string(kv.key()) + "'");
+        }
+        if (const auto* g = params.if_contains("grouping");
+            g && !g->is_null() && !(g->is_array() && g->get_array().empty())) {
+            refuse("grouping");  // group names and orders are the site's own
+        }
+        const type_info& type = cached_type(cat, params);
+        planner p{cat, type};
+        cached_summary r;
+        r.type = type.type;
+        r.index = type.live_alias;
+        const auto* sv = params.if_contains("summaries");
+        if (!sv || !sv->is_array()) refuse("summaries is not a list");
+        json::object aggs;
+        for (const auto& e : sv->get_array()) {
+            const auto* o = e.if_object();
+            const auto* f = o ? o->if_contains("field") : nullptr;
+            const auto* t = o ? o->if_contains("type") : nullptr;
+            if (!f || !f->is_string() || !t || !t->is_string()) refuse("a summary without field and type");
+            const std::string field(f->get_string());
+            const std::string kind(t->get_string());
+            const auto& fi = p.field(field, "summary field");
+            if (fi.image) refuse("summary of an image field");
+            const std::string name = "s" + std::to_string(r.items.size());
+            json::object agg;
+            if (kind == "record_count") {
+                // From the total.
+            } else if (kind == "count") {
+                if (fi.kind == value_kind::other) refuse("count of '" + field + "'");
+                agg["filter"] = p.present(field, fi);
+            } else if (kind == "checked" || kind == "unchecked") {
+                if (fi.kind != value_kind::checkbox) refuse(kind + " of '" + field + "'");
+                agg["filter"] = term(field, true);
+            } else if (kind == "sum" || kind == "average" || kind == "maximum" || kind == "minimum") {
+                // Integers only: a sum of doubles depends on the order of its terms.
+                if (fi.kind != value_kind::integer) refuse(kind + " of '" + field + "'");
+                const char* op = kind == "sum" ? "sum" : kind == "average" ? "avg" : kind == "maximum" ? "max" : "min";
+                agg[op] = obj("field", json::string(field));
+            } else if (kind == "earliest" || kind == "latest") {
+                if (fi.kind != value_kind::date && fi.kind != value_kind::date_time) refuse(kind + " of '" + field + "'");
+                agg[kind == "earliest" ? "min" : "max"] = obj("field", json::string(field));
+            } else {
+                refuse("summary type '" + kind + "'");
+            }
+            if (!agg.empty()) aggs[name] = std::move(agg);
+            r.items.push_back({field, kind, name, fi.kind});
+        }
+        json::object body;
+        if (const auto* fv = params.if_contains("filters"); fv && !fv->is_null()) {
+            if (!fv->is_object()) refuse("filters in list form");
+            body["query"] = p.node(*fv, 0);
+        }
+        body["size"] = 0;
+        body["track_total_hits"] = true;
+        if (!aggs.empty()) body["aggs"] = std::move(aggs);
+        r.body = std::move(body);
+        out.cached = std::move(r);
+    } catch (const forward& f) {
+        out.forward_reason = f.reason;
+    }
+    return out;
+}
+
+namespace {
+
+// "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ" of milliseconds since the epoch (UTC).
+std::string format_ms(double ms, bool date_only) {
+    using namespace std::chrono;
+    const auto t = sys_time<milliseconds>(milliseconds(static_cast<std::int64_t>(ms)));
+    const auto day = floor<days>(t);
+    const year_month_day ymd(day);
+    const hh_mm_ss<milliseconds> hms(t - day);
+    char buf[32];
+    if (date_only) {
+        std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                      static_cast<unsigned>(ymd.day()));
+    } else {
+        std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
+                      static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                      static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                      static_cast<int>(hms.seconds().count()));
+    }
+    return buf;
+}
+
+}  // namespace
+
+json::object render_summary(const cached_summary& r, const json::object& aggregations, std::int64_t total) {
+    json::object summaries;
+    for (const auto& it : r.items) {
+        const json::object* agg = nullptr;
+        if (const auto* a = aggregations.if_contains(it.agg); a && a->is_object()) agg = &a->get_object();
+        auto doc_count = [&]() -> std::int64_t {
+            const auto* c = agg ? agg->if_contains("doc_count") : nullptr;
+            return c && c->is_int64() ? c->get_int64() : 0;
+        };
+        auto value = [&]() -> std::optional<double> {
+            const auto* v = agg ? agg->if_contains("value") : nullptr;
+            if (!v || !v->is_number()) return std::nullopt;
+            return v->to_number<double>();
+        };
+        json::value out;
+        if (it.kind == "record_count") {
+            out = total;
+        } else if (it.kind == "count" || it.kind == "checked") {
+            out = doc_count();
+        } else if (it.kind == "unchecked") {
+            out = total - doc_count();
+        } else if (it.kind == "average") {
+            auto v = value();
+            out = v ? json::value(*v) : json::value(nullptr);
+        } else if (it.kind == "earliest" || it.kind == "latest") {
+            auto v = value();
+            out = v ? json::value(json::string(format_ms(*v, it.value == value_kind::date))) : json::value(nullptr);
+        } else {  // sum, minimum, maximum of integers: whole numbers, as the site gives them
+            auto v = value();
+            if (it.kind == "sum" && !v) v = 0.0;
+            if (!v) {
+                out = nullptr;
+            } else if (std::abs(*v) < 9e15) {
+                out = static_cast<std::int64_t>(*v);
+            } else {
+                out = *v;
+            }
+        }
+        summaries[it.field] = std::move(out);
+    }
+    json::object result;
+    result["summaries"] = std::move(summaries);
+    result["groups"] = json::array{};
+    return result;
 }
 
 }  // namespace sgcache::proxy

@@ -11,19 +11,18 @@
 //   - every return field, filter path and sort field is a cached field of the type itself
 //     (no deep links), not an image;
 //   - every relation is one whose meaning is known exactly for the field's data type: text
-//     compares case-insensitively over ASCII letters (the `lower` sub-field), lists and
+//     compares case-insensitively (the `lower` sub-field, ASCII operands only), lists and
 //     statuses exactly, numbers and dates by value and range, links by type and id (on a
 //     nested object for multi-entity fields, so type and id never pair across elements);
 //   - every operand has the shape the site accepts (anything the site would refuse with a
 //     fault is forwarded, so the caller gets the site's own fault);
 //   - sorts are on fields the cache orders as the site does (numbers, dates, checkboxes, ids,
-//     text through `lower` with the raw value breaking ties), id ascending last;
+//     text through `lower` with the raw value breaking ties, while the matching values are
+//     printable ASCII), id ascending last;
 //   - return_only is "active" (retired entities keep no fields in their tombstones);
 //   - the page lies within Elasticsearch's result window.
 // Everything else comes back as a reason to forward, in words for the log.
 #pragma once
-
-#include "config/entity_config.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -39,6 +38,9 @@ namespace sgcache::proxy {
 
 /// How the site compares values of a data type.
 enum class value_kind { text, exact, integer, number, date, date_time, checkbox, entity, multi_entity, other };
+
+/// The kind of a Shotgun data type ("text", "status_list", ...); `other` for the rest.
+value_kind value_kind_of(const std::string& data_type);
 
 struct field_info {
     value_kind kind = value_kind::other;
@@ -62,9 +64,6 @@ struct type_info {
     enum class coverage { everything, unarchived, other } covers = coverage::other;
 };
 
-/// The type as described by its entity config, its indices under `prefix`.
-type_info describe(const config::entity_config& cfg, const std::string& prefix);
-
 struct catalog {
     std::map<std::string, type_info, std::less<>> types;
     /// Every entity type of the site (a link operand naming another is refused by the site).
@@ -82,6 +81,9 @@ struct cached_read {
     std::int64_t per_page = 0;
     std::int64_t page = 1;
     bool with_counts = false;  // return_paging_info: entity_count, current_page, page_count
+    /// Aggregations of `body` that must count 0 documents for the answer to be the site's
+    /// (a sort the cache orders as the site only over printable-ASCII values).
+    std::vector<std::string> guards;
 };
 
 struct read_plan {
@@ -95,6 +97,34 @@ read_plan plan_read(const catalog& cat, const boost::json::object& params);
 
 /// The api3 `results` of a read from the search's hits (hits.hits) and, with counts, the total.
 boost::json::object render(const cached_read& r, const boost::json::array& hits, std::int64_t total);
+
+/// A summarize (without grouping) the cache answers: POST <index>/_search with `body` (size
+/// 0, aggregations), then render_summary(). Sums, averages, minimums and maximums of integer
+/// fields only (a sum of doubles depends on the order of its terms); earliest and latest of
+/// dates; count, record_count, checked, unchecked. Groupings are forwarded.
+struct cached_summary {
+    struct item {
+        std::string field;
+        std::string kind;   // record_count, count, sum, ...
+        std::string agg;    // the aggregation's name in the search
+        value_kind value = value_kind::other;
+    };
+    std::string type;
+    std::string index;
+    boost::json::object body;
+    std::vector<item> items;
+};
+
+struct summary_plan {
+    std::optional<cached_summary> cached;
+    std::string forward_reason;
+};
+
+/// Plans the `summarize` whose parameters are `params`. Never throws.
+summary_plan plan_summarize(const catalog& cat, const boost::json::object& params);
+
+/// The api3 `results` of a summarize from the search's aggregations and total hits.
+boost::json::object render_summary(const cached_summary& s, const boost::json::object& aggregations, std::int64_t total);
 
 /// ASCII letters lower-cased, every other byte kept (the site's case folding).
 std::string ascii_lower(std::string_view s);

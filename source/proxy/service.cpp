@@ -9,6 +9,7 @@
 #include "http/url.hpp"
 #include "proxy/auth_cache.hpp"
 #include "proxy/envelope.hpp"
+#include "proxy/catalog.hpp"
 #include "proxy/read_plan.hpp"
 #include "shotgun/client.hpp"
 #include "sgcache_version.hpp"
@@ -25,6 +26,7 @@
 
 #include <cctype>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -314,7 +316,9 @@ struct service::impl : std::enable_shared_from_this<impl> {
         }
     }
 
-    asio::awaitable<http::reply> read(const http::request& req, const api_request& call) {
+    // A read or summarize: answered from the cache when its plan says the cache can, the
+    // type is fresh and the caller verified; otherwise forwarded (and the caller learned).
+    asio::awaitable<http::reply> query(const http::request& req, const api_request& call) {
         auto caller = script_of(call.auth);
         if (!caller) {
             count_forward("a caller without a plain script name and key (session, login or sudo_as_login)");
@@ -327,19 +331,47 @@ struct service::impl : std::enable_shared_from_this<impl> {
             co_return r;
         };
         if (!catalog_ready) co_return co_await forward_and_learn("the site's schema is not loaded yet");
-        if (!call.payload.is_object()) co_return co_await forward_and_learn("read parameters that are not an object");
-        auto plan = plan_read(cat, call.payload.get_object());
-        if (!plan.cached) co_return co_await forward_and_learn(plan.forward_reason);
+        if (!call.payload.is_object()) co_return co_await forward_and_learn(call.method + " parameters that are not an object");
+        // What to search and how to render it, or why not.
+        std::string type, index, reason;
+        json::object body;
+        std::vector<std::string> guards;
+        std::function<json::object(const json::object& hits, const json::object& aggs, std::int64_t total)> result_of;
+        if (call.method == "read") {
+            auto plan = plan_read(cat, call.payload.get_object());
+            if (plan.cached) {
+                type = plan.cached->type;
+                index = plan.cached->index;
+                body = plan.cached->body;
+                guards = plan.cached->guards;
+                result_of = [c = std::move(*plan.cached)](const json::object& hits, const json::object&, std::int64_t total) {
+                    const auto* list = hits.if_contains("hits");
+                    return render(c, list && list->is_array() ? list->get_array() : json::array{}, total);
+                };
+            }
+            reason = plan.forward_reason;
+        } else {
+            auto plan = plan_summarize(cat, call.payload.get_object());
+            if (plan.cached) {
+                type = plan.cached->type;
+                index = plan.cached->index;
+                body = plan.cached->body;
+                result_of = [c = std::move(*plan.cached)](const json::object&, const json::object& aggs, std::int64_t total) {
+                    return render_summary(c, aggs, total);
+                };
+            }
+            reason = plan.forward_reason;
+        }
+        if (!result_of) co_return co_await forward_and_learn(reason);
         double lag = 0;
-        if (auto why = staleness(plan.cached->type, lag); !why.empty()) co_return co_await forward_and_learn(why);
+        if (auto why = staleness(type, lag); !why.empty()) co_return co_await forward_and_learn(why);
         if (!callers.known(caller->name, caller->key, clock_type::now())) {
             co_return co_await forward_and_learn("a caller not verified yet");
         }
         http::response res;
         std::string es_failure;
         try {
-            res = co_await es.request(http::verb::post, "/" + plan.cached->index + "/_search",
-                                      json::serialize(plan.cached->body), "application/json");
+            res = co_await es.request(http::verb::post, "/" + index + "/_search", json::serialize(body), "application/json");
         } catch (const std::exception& e) {
             es_failure = std::string("Elasticsearch failed: ") + e.what();
         }
@@ -350,18 +382,27 @@ struct service::impl : std::enable_shared_from_this<impl> {
         if (!ec && res.status == 200 && v.is_object()) {
             if (const auto* h = v.get_object().if_contains("hits"); h && h->is_object()) hits = &h->get_object();
         }
-        const json::value* list = hits ? hits->if_contains("hits") : nullptr;
-        if (!list || !list->is_array()) {
+        if (!hits) {
             log::warning("proxy", "Elasticsearch refused a search; forwarded",
-                         {{"status", res.status}, {"index", plan.cached->index}, {"body", res.body.substr(0, 300)}});
+                         {{"status", res.status}, {"index", index}, {"body", res.body.substr(0, 300)}});
             co_return co_await forward_and_learn("Elasticsearch refused the search (status " + std::to_string(res.status) + ")");
         }
         std::int64_t total = 0;
         if (const auto* t = hits->if_contains("total"); t && t->is_object()) {
             if (const auto* tv = t->get_object().if_contains("value"); tv && tv->is_int64()) total = tv->get_int64();
         }
+        const json::object no_aggs;
+        const auto* found = v.get_object().if_contains("aggregations");
+        const json::object& aggs = found && found->is_object() ? found->get_object() : no_aggs;
+        for (const auto& g : guards) {
+            const auto* a = aggs.if_contains(g);
+            const auto* n = a && a->is_object() ? a->get_object().if_contains("doc_count") : nullptr;
+            if (!n || !n->is_int64() || n->get_int64() != 0) {
+                co_return co_await forward_and_learn("a sort on text values that are not all printable ASCII");
+            }
+        }
         json::object out;
-        out["results"] = render(*plan.cached, list->get_array(), total);
+        out["results"] = result_of(*hits, aggs, total);
         ++served;
         auto r = json_reply(json::serialize(out), "cache");
         r.res.fields.push_back({"X-Sgcache-Lag", format_seconds(lag)});
@@ -448,7 +489,7 @@ struct service::impl : std::enable_shared_from_this<impl> {
             co_return co_await relay(req, true);
         }
         if (call->method == "info") co_return co_await info(req);
-        if (call->method == "read") co_return co_await read(req, *call);
+        if (call->method == "read" || call->method == "summarize") co_return co_await query(req, *call);
         count_forward("method " + call->method);
         auto r = co_await relay(req, true);
         if (auto c = script_of(call->auth)) learn(*c, r);

@@ -96,9 +96,9 @@ TEST_CASE("entity config: the data type -> mapping table") {
     };
     CHECK(m("id") == R"({"type":"long"})");
     CHECK(m("code") == R"({"type":"keyword","ignore_above":8191,"fields":{"text":{"type":"text"},)"
-                       R"("lower":{"type":"keyword","ignore_above":8191,"normalizer":"sgcache_ascii_lower"}}})");
+                       R"("lower":{"type":"keyword","ignore_above":8191,"normalizer":"lowercase"}}})");
     CHECK(m("description") == R"({"type":"text","fields":{"keyword":{"type":"keyword","ignore_above":8191},)"
-                              R"("lower":{"type":"keyword","ignore_above":8191,"normalizer":"sgcache_ascii_lower"}}})");
+                              R"("lower":{"type":"keyword","ignore_above":8191,"normalizer":"lowercase"}}})");
     CHECK(m("sg_status_list") == R"({"type":"keyword","ignore_above":1024})");
     CHECK(m("sg_cut_in") == R"({"type":"long"})");
     CHECK(m("sg_frame_rate") == R"({"type":"double"})");

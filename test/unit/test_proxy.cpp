@@ -3,6 +3,7 @@
 #include "config/entity_config.hpp"
 #include "proxy/auth_cache.hpp"
 #include "proxy/envelope.hpp"
+#include "proxy/catalog.hpp"
 #include "proxy/read_plan.hpp"
 
 #include <boost/json/parse.hpp>
@@ -23,7 +24,7 @@ proxy::catalog shots(json::array filters = {}) {
     config::entity_config cfg;
     cfg.type = "Shot";
     cfg.filters = std::move(filters);
-    const std::string lower = R"("lower":{"type":"keyword","ignore_above":8191,"normalizer":"sgcache_ascii_lower"})";
+    const std::string lower = R"("lower":{"type":"keyword","ignore_above":8191,"normalizer":"lowercase"})";
     cfg.fields = {
         field("code", "text", R"({"type":"keyword","fields":{)" + lower + "}}"),
         field("description", "text", R"({"type":"text","fields":{"keyword":{"type":"keyword"},)" + lower + "}}"),
@@ -31,6 +32,7 @@ proxy::catalog shots(json::array filters = {}) {
         field("id", "number", R"({"type":"long"})"),
         field("sg_cut_in", "number", R"({"type":"long"})"),
         field("sg_cut_duration", "duration", R"({"type":"long"})"),
+        field("sg_frame_rate", "float", R"({"type":"double"})"),
         field("sg_status_list", "status_list", R"({"type":"keyword"})"),
         field("sg_closed", "checkbox", R"({"type":"boolean"})"),
         field("created_at", "date_time", R"({"type":"date"})"),
@@ -72,6 +74,9 @@ TEST_CASE("proxy plan: text compares through the ASCII-folded sub-field, wildcar
     // Not contains: documents without a value match too, as on the site.
     CHECK(query_of(plan(cat, cond("code", "not_contains", R"(["x"])"))) ==
           R"({"bool":{"filter":[{"bool":{"must_not":[{"wildcard":{"code.lower":"*x*"}}]}}]}})");
+    // The index folds every script's letters, the site only ASCII ones.
+    CHECK(plan(cat, cond("code", "is", R"(["\u00c9cole"])")).forward_reason.find("non-ASCII") != std::string::npos);
+    CHECK_FALSE(plan(cat, cond("code", "contains", R"(["\u00e9"])")).cached);
     // A field whose mapping predates `lower` is forwarded.
     auto old = plan(cat, cond("old_text", "is", R"(["x"])"));
     CHECK_FALSE(old.cached);
@@ -147,6 +152,10 @@ TEST_CASE("proxy plan: sorts, the id tie-break, paging and rendering") {
     REQUIRE(p.cached);
     CHECK(json::serialize(p.cached->body.at("sort")) ==
           R"([{"code.lower":{"order":"desc","missing":"_first"}},{"code":{"order":"desc","missing":"_first"}},{"id":{"order":"asc"}}])");
+    // The sort on text holds while every matching value is printable ASCII: counted alongside.
+    CHECK(p.cached->guards == std::vector<std::string>{"non_ascii_0"});
+    CHECK(json::serialize(p.cached->body.at("aggs")) ==
+          R"({"non_ascii_0":{"filter":{"regexp":{"code":{"value":".*[^ -~].*","flags":"NONE"}}}}})");
     CHECK(p.cached->body.at("from") == 4);
     CHECK(p.cached->body.at("size") == 3);
     CHECK(p.cached->return_fields == std::vector<std::string>{"code", "sg_cut_in"});
@@ -192,4 +201,28 @@ TEST_CASE("proxy auth cache: hashed keys that expire") {
     // The name and key never appear as such: only their digest.
     CHECK(proxy::auth_cache::digest("a", "k").size() == 64);
     CHECK(proxy::auth_cache::digest("a", "k") != proxy::auth_cache::digest(std::string("a\0k", 3), ""));
+}
+
+TEST_CASE("proxy summarize: integer aggregates, dates, counts; floats and groupings forwarded") {
+    auto cat = shots();
+    auto p = proxy::plan_summarize(cat, json::parse(R"({"type":"Shot","summaries":[
+        {"field":"sg_cut_in","type":"sum"},{"field":"created_at","type":"latest"},{"field":"project","type":"count"},
+        {"field":"sg_closed","type":"unchecked"},{"field":"id","type":"record_count"}]})").as_object());
+    REQUIRE_MESSAGE(p.cached, p.forward_reason);
+    CHECK(json::serialize(p.cached->body.at("aggs")) ==
+          R"({"s0":{"sum":{"field":"sg_cut_in"}},"s1":{"max":{"field":"created_at"}},)"
+          R"("s2":{"filter":{"exists":{"field":"project.id"}}},"s3":{"filter":{"term":{"sg_closed":true}}}})");
+    auto aggs = json::parse(R"({"s0":{"value":42.0},"s1":{"value":1767323045000.0},"s2":{"doc_count":5},"s3":{"doc_count":2}})");
+    CHECK(json::serialize(proxy::render_summary(*p.cached, aggs.as_object(), 9)) ==
+          R"({"summaries":{"sg_cut_in":42,"created_at":"2026-01-02T03:04:05Z","project":5,"sg_closed":7,"id":9},"groups":[]})");
+    auto reason = [&](const std::string& params) {
+        auto q = proxy::plan_summarize(cat, json::parse(params).as_object());
+        CHECK_FALSE(q.cached);
+        return q.forward_reason;
+    };
+    CHECK(reason(R"({"type":"Shot","summaries":[{"field":"sg_frame_rate","type":"sum"}]})").find("sum") != std::string::npos);
+    CHECK(reason(R"({"type":"Shot","summaries":[{"field":"id","type":"count"}],"grouping":[{"field":"code","type":"exact"}]})")
+              .find("grouping") != std::string::npos);
+    CHECK(reason(R"({"type":"Shot","summaries":[{"field":"sg_status_list","type":"status_percentage"}]})")
+              .find("status_percentage") != std::string::npos);
 }
