@@ -505,7 +505,8 @@ read_plan plan_read(const catalog& cat, const json::object& params) {
         body["size"] = r.per_page + 1;
         body["sort"] = std::move(sort);
         body["_source"] = std::move(source);
-        if (r.with_counts) body["track_total_hits"] = true;
+        // Counting every match costs the node; has_next_page comes from the extra hit.
+        body["track_total_hits"] = r.with_counts;
         if (!guards.empty()) body["aggs"] = std::move(guards);
         r.body = std::move(body);
         out.cached = std::move(r);

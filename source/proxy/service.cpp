@@ -166,7 +166,13 @@ struct service::impl : std::enable_shared_from_this<impl> {
 
     void count_forward(const std::string& reason) {
         ++forwarded;
-        ++reasons[reason];
+        // Reasons quote what callers sent (a relation, a parameter name): a bounded table,
+        // so that no caller can grow it without end.
+        if (reasons.size() < 500 || reasons.count(reason)) {
+            ++reasons[reason];
+        } else {
+            ++reasons["(other reasons)"];
+        }
         log::debug("proxy", "forwarded", {{"reason", reason}});
     }
 
