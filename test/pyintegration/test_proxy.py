@@ -326,6 +326,24 @@ def test_after_a_burst_of_site_writes_the_cache_answers_as_the_site(proxied):
     assert not mismatches, "\n".join(repr(m)[:600] for m in mismatches[:5])
 
 
+def test_a_batch_changing_more_entities_than_a_page_keeps_them_all(proxied):
+    """The site gives 50 entities a page: one event batch naming 120 Shots is re-read in
+    chunks no bigger than that, and none of them becomes a tombstone (before the fix, the 70
+    that did not come back from one 120-id read were taken for gone)."""
+    direct = shotgun_api3.Shotgun(proxied.scenario.site.url, script_name=WRITER[0], api_key=WRITER[1])
+    shots = direct.find("Shot", [], ["id"], limit=120)
+    assert len(shots) == 120
+    stamp = "batch-%d" % time.time_ns()
+    direct.batch([{"request_type": "update", "entity_type": "Shot", "entity_id": s["id"],
+                   "data": {"description": stamp}} for s in shots])
+    _, via = clients(proxied)
+    want = direct.find("Shot", [], ["description"])
+    assert eventually(lambda: via.find("Shot", [], ["description"]) == want, 60, 0.5), proxied.scenario.log_tail()
+    es = proxied.scenario
+    http("POST", f"{es.es}/{es.prefix}entity-shot/_refresh")
+    assert es.es_count(f"{es.prefix}entity-shot") == len(want)
+
+
 def test_a_write_through_the_proxy_is_seen_by_the_next_read(proxied):
     _, via = clients(proxied, WRITER)
     project = via.find_one("Project", [], ["id"])
@@ -361,6 +379,47 @@ def test_a_sort_over_non_ascii_text_is_forwarded_and_equal(proxied):
         assert proxied.stats()["served"] == before + 1
     finally:
         via.delete("Shot", created["id"])
+
+
+def test_a_second_proxy_over_https_side_by_side(proxied, tmp_path):
+    """Proxies keep no state of their own that matters: a second one, speaking HTTPS, serves
+    the same cache beside the first."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    port = free_port()
+    text = proxied.scenario.config.read_text().replace(
+        f"listen: 127.0.0.1:{proxied.port}\n",
+        f"listen: 127.0.0.1:{port}\n  tls_cert_file: {cert}\n  tls_key_file: {key}\n")
+    config = tmp_path / "second.yaml"
+    config.write_text(text.replace("entity_config_dir: entityConfig", f"entity_config_dir: {proxied.scenario.dir / 'entityConfig'}"))
+    second = subprocess.Popen([str(SGCACHE), "proxy", "--config", str(config)],
+                              stdout=(tmp_path / "second.log").open("w"), stderr=subprocess.STDOUT)
+    try:
+        url = "https://127.0.0.1:%d" % port
+
+        def stats():
+            import ssl
+            import urllib.request
+            ctx = ssl.create_default_context(cafile=str(cert))
+            try:
+                with urllib.request.urlopen(url + "/_proxy/stats", context=ctx, timeout=5) as r:
+                    return json.loads(r.read())
+            except OSError:
+                return None
+
+        assert eventually(lambda: (stats() or {}).get("catalog_ready") and not stats()["status_problem"], 60, 0.3), \
+            (tmp_path / "second.log").read_text()
+        direct, _ = clients(proxied)
+        via = shotgun_api3.Shotgun(url, script_name=READER[0], api_key=READER[1], ca_certs=str(cert))
+        for _ in range(2):  # the first verifies the caller at the site, the second is answered from the cache
+            want = direct.find("Task", [["content", "contains", "a"]], ["content", "entity"], limit=40)
+            assert via.find("Task", [["content", "contains", "a"]], ["content", "entity"], limit=40) == want
+        assert stats()["served"] == 1
+    finally:
+        second.terminate()
+        second.wait(15)
 
 
 def test_refused_credentials_get_the_sites_fault_102(proxied):
