@@ -279,6 +279,7 @@ json::object index_body(const entity_config& cfg, int shards, int replicas, cons
     for (const auto& f : cfg.fields) properties[f.name] = f.mapping;
     properties[meta_field] = parse_obj(R"({"properties":{
         "retired":{"type":"boolean"},
+        "site_retired":{"type":"boolean"},
         "read_version":{"type":"long"},
         "read_at":{"type":"date"},
         "updated_at":{"type":"date","format":"strict_date_time_no_millis||strict_date_optional_time||epoch_millis"}}})");

@@ -6,10 +6,14 @@ namespace json = boost::json;
 
 namespace sgcache::proxy {
 
+static_assert(std::string_view(config::meta_field) == "_sgcache", "read_plan.cpp names the metadata object too");
+
 type_info describe(const config::entity_config& cfg, const std::string& prefix) {
     type_info t;
     t.type = cfg.type;
-    t.live_alias = sync::names_for(prefix, cfg.type).live_alias;
+    const auto names = sync::names_for(prefix, cfg.type);
+    t.live_alias = names.live_alias;
+    t.all_alias = names.all_alias;
     for (const auto& f : cfg.fields) {
         field_info fi;
         fi.kind = value_kind_of(f.data_type);

@@ -14,6 +14,9 @@ namespace sgcache::proxy {
 
 namespace {
 
+// The documents' reserved metadata object (config::meta_field; not included here, so that
+// the planner builds alone for the fuzzer).
+constexpr const char* config_meta_field = "_sgcache";
 // Elasticsearch's default index.max_result_window: from + size beyond it is refused.
 constexpr std::int64_t result_window = 10'000;
 // Longest text a `lower` or keyword sub-field indexes (entity_config.cpp).
@@ -394,8 +397,14 @@ read_plan plan_read(const catalog& cat, const json::object& params) {
         }
         const type_info& type = cached_type(cat, params);
         planner p{cat, type};
+        bool retired = false;
         if (const auto* ro = params.if_contains("return_only"); ro && !ro->is_null()) {
-            if (*ro != json::value("active")) refuse("return_only other than active");
+            if (*ro == json::value("retired")) {
+                if (!type.retired_kept) refuse("return_only retired on an index without retired entities' fields");
+                retired = true;
+            } else if (*ro != json::value("active")) {
+                refuse("return_only other than active or retired");
+            }
         }
         for (const char* flag : {"return_paging_info", "return_paging_info_without_counts", "api_return_image_urls"}) {
             if (const auto* v = params.if_contains(flag); v && !v->is_null() && !v->is_bool()) {
@@ -405,7 +414,8 @@ read_plan plan_read(const catalog& cat, const json::object& params) {
 
         cached_read r;
         r.type = type.type;
-        r.index = type.live_alias;
+        // Retired entities: the documents of the all alias the site returned as retired.
+        r.index = retired ? type.all_alias : type.live_alias;
         json::array source{"type", "id"};
         if (const auto* rf = params.if_contains("return_fields"); rf && !rf->is_null()) {
             if (!rf->is_array()) refuse("return_fields is not a list");
@@ -496,9 +506,16 @@ read_plan plan_read(const catalog& cat, const json::object& params) {
         if (!by_id) sort.push_back(obj("id", json::object{{"order", "asc"}}));
 
         json::object body;
+        json::array query;
         if (const auto* fv = params.if_contains("filters"); fv && !fv->is_null()) {
             if (!fv->is_object()) refuse("filters in list form");
-            body["query"] = p.node(*fv, 0);
+            query.push_back(p.node(*fv, 0));
+        }
+        if (retired) query.push_back(term(std::string(config_meta_field) + ".site_retired", true));
+        if (query.size() == 1) {
+            body["query"] = std::move(query[0]);
+        } else if (!query.empty()) {
+            body["query"] = bool_of("filter", std::move(query));
         }
         body["from"] = from;
         // One more than a page tells whether there is a next one.
@@ -579,7 +596,11 @@ summary_plan plan_summarize(const catalog& cat, const json::object& params) {
             if (kind == "record_count") {
                 // From the total.
             } else if (kind == "count") {
-                if (fi.kind == value_kind::other) refuse("count of '" + field + "'");
+                // A multi-entity field counts on the site when it holds any link, even to a
+                // retired entity that no read shows (and the cache holds what reads show).
+                if (fi.kind == value_kind::other || fi.kind == value_kind::multi_entity) {
+                    refuse("count of '" + field + "'");
+                }
                 agg["filter"] = p.present(field, fi);
             } else if (kind == "checked" || kind == "unchecked") {
                 if (fi.kind != value_kind::checkbox) refuse(kind + " of '" + field + "'");

@@ -19,7 +19,8 @@
 //   - sorts are on fields the cache orders as the site does (numbers, dates, checkboxes, ids,
 //     text through `lower` with the raw value breaking ties, while the matching values are
 //     printable ASCII), id ascending last;
-//   - return_only is "active" (retired entities keep no fields in their tombstones);
+//   - return_only is "active", or "retired" where the index keeps retired entities with
+//     their fields (type_info::retired_kept);
 //   - the page lies within Elasticsearch's result window.
 // Everything else comes back as a reason to forward, in words for the log.
 #pragma once
@@ -56,6 +57,11 @@ struct field_info {
 struct type_info {
     std::string type;
     std::string live_alias;
+    std::string all_alias;
+    /// The type's index keeps retired entities with their fields (`_sgcache.site_retired`,
+    /// mapped by this version's index body; an index built before it has none): reads of
+    /// retired entities can be answered.
+    bool retired_kept = false;
     std::map<std::string, field_info, std::less<>> fields;
     /// What the type's entity-config filters keep, in terms of a read's
     /// include_archived_projects: everything (no filters), everything but archived projects'

@@ -270,6 +270,33 @@ struct service::impl : std::enable_shared_from_this<impl> {
         }
     }
 
+    // Which types' indices keep retired entities with their fields: every index behind the
+    // type's all alias maps `_sgcache.site_retired` (an index built by an older version does
+    // not, and a rebuild brings it). Checked at start and every minute.
+    asio::awaitable<void> check_retired_kept() {
+        for (auto& [name, t] : cat.types) {
+            bool kept = false;
+            try {
+                auto res = co_await es.request(http::verb::get, "/" + t.all_alias + "/_mapping");
+                boost::system::error_code ec;
+                auto v = json::parse(res.body, ec);
+                if (!ec && res.status == 200 && v.is_object() && !v.get_object().empty()) {
+                    kept = true;
+                    for (const auto& [index, m] : v.get_object()) {
+                        const auto* p = m.is_object() ? m.get_object().if_contains("mappings") : nullptr;
+                        for (const char* key : {"properties", "_sgcache", "properties", "site_retired"}) {
+                            p = p && p->is_object() ? p->get_object().if_contains(key) : nullptr;
+                        }
+                        if (!p) kept = false;
+                    }
+                }
+            } catch (const std::exception& e) {
+                log::debug("proxy", std::string("mapping check failed: ") + e.what(), {{"type", name}});
+            }
+            t.retired_kept = kept;
+        }
+    }
+
     asio::awaitable<void> catalog_loop() {
         while (!stopping && !catalog_ready) {
             try {
@@ -285,6 +312,13 @@ struct service::impl : std::enable_shared_from_this<impl> {
                 log::warning("proxy", std::string("cannot load the site's schema yet (reads are forwarded): ") + e.what());
             }
             if (!catalog_ready) co_await sleep_for(std::chrono::milliseconds(5000));
+        }
+        while (!stopping) {
+            co_await check_retired_kept();
+            bool all = true;
+            for (const auto& kv : cat.types) all = all && kv.second.retired_kept;
+            // Soon while a type's first download may still be creating its index.
+            co_await sleep_for(std::chrono::milliseconds(all ? 60'000 : 5'000));
         }
     }
 
@@ -524,6 +558,11 @@ struct service::impl : std::enable_shared_from_this<impl> {
         for (const auto& [k, n] : reasons) why[k] = n;
         o["forward_reasons"] = std::move(why);
         o["catalog_ready"] = catalog_ready;
+        json::array kept;
+        for (const auto& [name, t] : cat.types) {
+            if (t.retired_kept) kept.push_back(json::string(name));
+        }
+        o["retired_kept"] = std::move(kept);
         o["status_problem"] = status_problem;
         o["callers"] = callers.size();
         return json_reply(json::serialize(o), "proxy");

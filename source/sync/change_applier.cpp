@@ -76,8 +76,29 @@ asio::awaitable<void> change_applier::reread_chunk(type_runtime& rt, std::vector
         found.insert(id_of(e));
         co_await ctx_.follower_writer.write(rt.type(), e.get_object(), page.version, group);
     }
+    json::array missing;
     for (const std::int64_t id : ids) {
-        if (!found.count(id)) co_await ctx_.follower_writer.tombstone(rt.type(), id, page.version, group);
+        if (!found.count(id)) missing.push_back(id);
+    }
+    if (missing.empty()) co_return;
+    // Not active: retired on the site (kept with its fields, as the site returns it to a read
+    // of retired entities), or deleted or filtered out (a tombstone).
+    shotgun::read_request retired;
+    retired.type = rt.type();
+    retired.fields = rt.fields;
+    retired.filters = shotgun::both(rt.filters, shotgun::all_of(json::array{shotgun::condition("id", "in", missing)}));
+    retired.page_size = missing.size();
+    retired.retired_only = true;
+    auto gone = co_await ctx_.sg.read(std::move(retired));
+    std::set<std::int64_t> kept;
+    for (const auto& e : gone.entities) {
+        if (!e.is_object()) continue;
+        kept.insert(id_of(e));
+        co_await ctx_.follower_writer.write(rt.type(), e.get_object(), gone.version, group, true);
+    }
+    for (const auto& v : missing) {
+        const std::int64_t id = v.get_int64();
+        if (!kept.count(id)) co_await ctx_.follower_writer.tombstone(rt.type(), id, gone.version, group);
     }
 }
 
@@ -223,13 +244,18 @@ asio::awaitable<void> change_applier::linkers_of_revived_in(type_runtime& rt, co
         if (conditions.empty()) continue;
         const json::object filters = shotgun::both(type_filters, shotgun::any_of(std::move(conditions)));
         const std::vector<std::string> id_only{"id"};
-        std::int64_t after = 0;
-        for (;;) {
-            auto page = co_await ctx_.sg.read_after(name, id_only, filters, after,
-                                                    std::numeric_limits<std::int32_t>::max(), 500, false);
-            for (const auto& e : page.entities) out[name].insert(id_of(e));
-            if (page.entities.size() < 500) break;
-            after = id_of(page.entities.back());
+        // Pages of the site's size at most (a short page is the last), and retired linkers
+        // too: the cache keeps their fields as the site shows them, links included.
+        const std::size_t page_size = co_await ctx_.sg.page_size(500);
+        for (const bool retired : {false, true}) {
+            std::int64_t after = 0;
+            for (;;) {
+                auto page = co_await ctx_.sg.read_after(name, id_only, filters, after,
+                                                        std::numeric_limits<std::int32_t>::max(), page_size, retired);
+                for (const auto& e : page.entities) out[name].insert(id_of(e));
+                if (page.entities.size() < page_size) break;
+                after = id_of(page.entities.back());
+            }
         }
     }
 }

@@ -39,7 +39,7 @@ const std::string& read_at_of(std::int64_t version) {
 
 }  // namespace
 
-std::string entity_document(const json::object& entity, std::int64_t version) {
+std::string entity_document(const json::object& entity, std::int64_t version, bool site_retired) {
     // One pass for the two keys this needs: an entity has 20 to 40 fields, and hashing
     // each key looked up cost more than comparing lengths along the way.
     const json::value* updated = nullptr;
@@ -55,10 +55,11 @@ std::string entity_document(const json::object& entity, std::int64_t version) {
     }
     if (entity.empty() || has_meta) {
         json::object meta;
-        meta["retired"] = false;
+        meta["retired"] = site_retired;
         meta["read_version"] = version;
         meta["read_at"] = read_at_of(version);
         meta["updated_at"] = updated && updated->is_string() ? *updated : json::value(nullptr);
+        if (site_retired) meta["site_retired"] = true;
         json::object doc = entity;
         doc[config::meta_field] = std::move(meta);
         return json::serialize(doc);
@@ -71,7 +72,7 @@ std::string entity_document(const json::object& entity, std::int64_t version) {
     out.pop_back();
     out += ",\"";
     out += meta_key;
-    out += "\":{\"retired\":false,\"read_version\":";
+    out += site_retired ? "\":{\"retired\":true,\"read_version\":" : "\":{\"retired\":false,\"read_version\":";
     out += std::to_string(version);
     out += ",\"read_at\":\"";
     out += read_at_of(version);
@@ -81,7 +82,7 @@ std::string entity_document(const json::object& entity, std::int64_t version) {
     } else {
         out += "null";
     }
-    out += "}}";
+    out += site_retired ? ",\"site_retired\":true}}" : "}}";
     return out;
 }
 

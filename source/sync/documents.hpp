@@ -14,8 +14,10 @@ namespace sgcache::sync {
 
 /// The document for an entity as api3 `read` returned it ({type, id, fields...}): the
 /// fields as read plus the reserved metadata object {retired: false, read_version,
-/// read_at, updated_at}.
-std::string entity_document(const boost::json::object& entity, std::int64_t version);
+/// read_at, updated_at}. With `site_retired`, an entity the site returned to a read of
+/// retired entities: {retired: true, ..., site_retired: true}, hidden from the live alias
+/// like a tombstone but keeping its fields (the proxy answers `return_only: retired`).
+std::string entity_document(const boost::json::object& entity, std::int64_t version, bool site_retired = false);
 
 /// A tombstone: the entity is retired, deleted or no longer matches the type's filters.
 /// Kept (never deleted) so that a late older write cannot bring it back.

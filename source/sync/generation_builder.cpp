@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <limits>
 #include <deque>
 #include <set>
 #include <stdexcept>
@@ -237,6 +238,8 @@ asio::awaitable<void> generation_builder::load_range(type_runtime& rt, std::size
     auto group = std::make_shared<ack_group>();
     run.range_groups[k] = group;
     auto [after, up_to] = rt.life.state().ranges[k];  // a copy: fail() clears the ranges
+    const std::int64_t range_after = after;
+    const bool last_range = k + 1 == rt.life.state().ranges.size();
     // Never more than the site gives per page: a short page would look like the range's last.
     const std::size_t page_size = co_await ctx_.sg.page_size(ctx_.s.shotgun.page_size);
     for (;;) {
@@ -248,6 +251,20 @@ asio::awaitable<void> generation_builder::load_range(type_runtime& rt, std::size
         }
         if (page.entities.size() < page_size) break;
         after = id_of(page.entities.back());
+    }
+    // The range's retired entities too, kept with their fields (documents.hpp): the first
+    // range from id 1, the last without an upper end (ranges span the active entities' ids).
+    std::int64_t retired_after = k == 0 ? 0 : range_after;
+    // Shotgun ids are 32-bit integers: the last range's retired read ends at the largest.
+    const std::int64_t retired_up_to = last_range ? std::numeric_limits<std::int32_t>::max() : up_to;
+    for (;;) {
+        auto page = co_await ctx_.sg.read_after(rt.type(), rt.fields, rt.filters, retired_after, retired_up_to, page_size,
+                                                /*retired_only=*/true, /*owned_arena=*/true);
+        for (const auto& e : page.entities) {
+            if (e.is_object()) co_await ctx_.snapshot_writer.write(rt.type(), e.get_object(), page.version, group, true);
+        }
+        if (page.entities.size() < page_size) break;
+        retired_after = id_of(page.entities.back());
     }
     run.range_read[k] = true;
     log::debug("snapshot", "range read", {{"type", rt.type()}, {"range", k}, {"entities", group->entities}});

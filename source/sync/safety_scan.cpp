@@ -16,6 +16,8 @@ asio::awaitable<void> safety_scan::scan() {
     const std::int64_t scan_start = now_ms();
     const std::int64_t since = ctx_.persisted.safety_scan_ms - ctx_.s.sync.safety_scan_overlap.count();
     change_set changes;
+    // Pages of the site's size at most: a short page is taken for the last.
+    const std::size_t page_size = co_await ctx_.sg.page_size(500);
     for (auto& [name, rt] : ctx_.types) {
         if (!rt.syncing()) continue;
         std::int64_t after = 0;
@@ -24,9 +26,9 @@ asio::awaitable<void> safety_scan::scan() {
             const json::object changed = shotgun::all_of(
                 json::array{shotgun::condition("updated_at", "greater_than", json::array{api3_time(since)})});
             auto page = co_await ctx_.sg.read_after(name, id_only, changed, after,
-                                                    std::numeric_limits<std::int32_t>::max(), 500, false);
+                                                    std::numeric_limits<std::int32_t>::max(), page_size, false);
             for (const auto& e : page.entities) changes[name].insert(id_of(e));
-            if (page.entities.size() < 500) break;
+            if (page.entities.size() < page_size) break;
             after = id_of(page.entities.back());
         }
     }

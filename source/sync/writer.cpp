@@ -114,7 +114,7 @@ asio::awaitable<void> entity_writer::retire(const std::string& index) {
 }
 
 asio::awaitable<void> entity_writer::write(const std::string& type, const json::object& entity, std::int64_t version,
-                                           std::shared_ptr<ack_group> group) {
+                                           std::shared_ptr<ack_group> group, bool site_retired) {
     // api3 puts "type" and "id" first in each entity: look there before hashing the key
     // (the lookup by hash was 3 % of a full download's CPU, the object's table cold).
     const json::value* id = nullptr;
@@ -124,8 +124,8 @@ asio::awaitable<void> entity_writer::write(const std::string& type, const json::
     }
     if (!id) id = entity.if_contains("id");
     if (!id || !id->is_number()) co_return;  // api3 always sends ids; nothing to key a document on
-    co_await add(type, std::to_string(id->to_number<std::int64_t>()), entity_document(entity, version), version, group,
-                 false);
+    co_await add(type, std::to_string(id->to_number<std::int64_t>()), entity_document(entity, version, site_retired),
+                 version, group, site_retired);
 }
 
 asio::awaitable<void> entity_writer::tombstone(const std::string& type, std::int64_t id, std::int64_t version,

@@ -56,8 +56,9 @@ public:
     std::vector<std::string> targets(const std::string& type) const;
 
     /// Queues the document of an entity as read (fields + type + id) with its read version.
+    /// With `site_retired`: an entity a read of retired entities returned (documents.hpp).
     boost::asio::awaitable<void> write(const std::string& type, const boost::json::object& entity, std::int64_t version,
-                                       std::shared_ptr<ack_group> group);
+                                       std::shared_ptr<ack_group> group, bool site_retired = false);
     /// Queues a tombstone for an entity that is retired, deleted or filtered out.
     boost::asio::awaitable<void> tombstone(const std::string& type, std::int64_t id, std::int64_t version,
                                            std::shared_ptr<ack_group> group);

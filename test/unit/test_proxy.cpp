@@ -226,3 +226,16 @@ TEST_CASE("proxy summarize: integer aggregates, dates, counts; floats and groupi
     CHECK(reason(R"({"type":"Shot","summaries":[{"field":"sg_status_list","type":"status_percentage"}]})")
               .find("status_percentage") != std::string::npos);
 }
+
+TEST_CASE("proxy plan: retired reads only where the index keeps retired entities' fields") {
+    auto cat = shots();
+    CHECK(plan(cat, R"({"type":"Shot","return_only":"retired"})").forward_reason.find("retired") != std::string::npos);
+    cat.types["Shot"].retired_kept = true;
+    auto p = plan(cat, R"({"type":"Shot","return_only":"retired","filters":{"logical_operator":"and","conditions":[
+        {"path":"sg_cut_in","relation":"greater_than","values":[3]}]}})");
+    REQUIRE_MESSAGE(p.cached, p.forward_reason);
+    CHECK(p.cached->index == "p-entity-shot-all");
+    CHECK(json::serialize(p.cached->body.at("query")) ==
+          R"({"bool":{"filter":[{"bool":{"filter":[{"range":{"sg_cut_in":{"gt":3}}}]}},{"term":{"_sgcache.site_retired":true}}]}})");
+    CHECK(plan(cat, R"({"type":"Shot"})").cached->index == "p-entity-shot");
+}

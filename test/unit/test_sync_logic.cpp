@@ -328,6 +328,13 @@ TEST_CASE("documents: the entity's fields plus the reserved metadata; tombstones
           R"("read_at":"1970-01-01T00:00:02.000001Z","updated_at":null}})");
     CHECK(json::parse(entity_document(json::parse(R"({"id":2})").as_object(), 1'000'000))
               .at(sgcache::config::meta_field).at("read_at").as_string() == "1970-01-01T00:00:01.000000Z");
+    // An entity the site returned as retired keeps its fields, hidden from the live alias;
+    // the text form and the object form agree.
+    const std::string kept = entity_document(json::parse(R"({"id":3,"code":"x"})").as_object(), 1'000'000, true);
+    CHECK(kept == R"({"id":3,"code":"x","_sgcache":{"retired":true,"read_version":1000000,)"
+                  R"("read_at":"1970-01-01T00:00:01.000000Z","updated_at":null,"site_retired":true}})");
+    CHECK(json::parse(entity_document(json::parse(R"({"id":3,"_sgcache":1})").as_object(), 1'000'000, true))
+              .at(sgcache::config::meta_field) == json::parse(kept).at(sgcache::config::meta_field));
 
     auto tomb = json::parse(tombstone_document("Shot", 7, 5)).as_object();
     CHECK(tomb.at("id").as_int64() == 7);
