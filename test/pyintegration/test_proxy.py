@@ -401,14 +401,7 @@ def test_a_second_proxy_over_https_side_by_side(proxied, tmp_path):
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
                     "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
                    check=True, capture_output=True)
-    port = free_port()
-    text = proxied.scenario.config.read_text().replace(
-        f"listen: 127.0.0.1:{proxied.port}\n",
-        f"listen: 127.0.0.1:{port}\n  tls_cert_file: {cert}\n  tls_key_file: {key}\n")
-    config = tmp_path / "second.yaml"
-    config.write_text(text.replace("entity_config_dir: entityConfig", f"entity_config_dir: {proxied.scenario.dir / 'entityConfig'}"))
-    second = subprocess.Popen([str(SGCACHE), "proxy", "--config", str(config)],
-                              stdout=(tmp_path / "second.log").open("w"), stderr=subprocess.STDOUT)
+    second, port = start_second_proxy(proxied, tmp_path, f"  tls_cert_file: {cert}\n  tls_key_file: {key}\n")
     try:
         url = "https://127.0.0.1:%d" % port
 
@@ -430,6 +423,62 @@ def test_a_second_proxy_over_https_side_by_side(proxied, tmp_path):
             want = direct.find("Task", [["content", "contains", "a"]], ["content", "entity"], limit=40)
             assert via.find("Task", [["content", "contains", "a"]], ["content", "entity"], limit=40) == want
         assert stats()["served"] == 1
+    finally:
+        second.terminate()
+        second.wait(15)
+
+
+def start_second_proxy(proxied, tmp_path, extra):
+    """Another `sgcache proxy` against the same serve and cluster, with `extra` proxy keys."""
+    port = free_port()
+    text = proxied.scenario.config.read_text().replace(
+        f"listen: 127.0.0.1:{proxied.port}\n", f"listen: 127.0.0.1:{port}\n" + extra)
+    config = tmp_path / "second.yaml"
+    config.write_text(text.replace("entity_config_dir: entityConfig",
+                                   f"entity_config_dir: {proxied.scenario.dir / 'entityConfig'}"))
+    proc = subprocess.Popen([str(SGCACHE), "proxy", "--config", str(config)],
+                            stdout=(tmp_path / "second.log").open("w"), stderr=subprocess.STDOUT)
+    return proc, port
+
+
+def test_replies_say_where_they_come_from_and_a_lagging_cache_is_not_read(proxied, tmp_path):
+    """X-Sgcache-Source and X-Sgcache-Lag on replies; while serve does not answer (stopped
+    with SIGSTOP) for longer than proxy.max_lag_s, reads go to the site, and come back to the
+    cache once it answers again."""
+    import signal
+    import urllib.request
+    second, port = start_second_proxy(proxied, tmp_path, "  max_lag_s: 2\n")
+    url = "http://127.0.0.1:%d" % port
+
+    def post(body):
+        req = urllib.request.Request(url + "/api3/json", data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.headers, json.loads(r.read())
+
+    read = {"method_name": "read", "params": [{"script_name": READER[0], "script_key": READER[1]},
+                                              {"type": "Shot", "return_fields": ["code"], "paging": {
+                                                  "entities_per_page": 5, "current_page": 1}}]}
+    try:
+        def source():
+            try:
+                return post(read)[0]["X-Sgcache-Source"]
+            except OSError:
+                return None
+
+        # The first call verifies the caller at the site; then the cache answers.
+        assert eventually(lambda: source() == "cache", 60, 0.3), (tmp_path / "second.log").read_text()
+        headers, body = post(read)
+        assert headers["X-Sgcache-Source"] == "cache" and float(headers["X-Sgcache-Lag"]) < 2
+        want = body["results"]["entities"]
+        proxied.serve.send_signal(signal.SIGSTOP)
+        try:
+            assert eventually(lambda: source() == "site", 15, 0.3)
+            headers, body = post(read)
+            assert headers["X-Sgcache-Source"] == "site" and body["results"]["entities"] == want
+        finally:
+            proxied.serve.send_signal(signal.SIGCONT)
+        assert eventually(lambda: source() == "cache", 30, 0.3)
     finally:
         second.terminate()
         second.wait(15)
