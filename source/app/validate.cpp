@@ -160,6 +160,20 @@ validate::repair_report request_rereads(const control_target& target, const vali
     return rep;
 }
 
+// Pages no bigger than the site's own (a short page would look like the last one): `wanted`
+// or the site's api_max_entities_per_page. Runs `ioc` until the site answered (throws as
+// shotgun::client::info() does) and leaves it ready to run again.
+std::size_t site_page_size(asio::io_context& ioc, shotgun::client& sg, std::size_t wanted) {
+    std::size_t out = wanted;
+    auto learn = [&]() -> asio::awaitable<int> {
+        out = co_await sg.page_size(wanted);
+        co_return 0;
+    };
+    run_to_completion(ioc, learn());
+    ioc.restart();
+    return out;
+}
+
 asio::awaitable<int> run_counts(validate::validator& v, std::vector<std::string> types, validate::counts_result& out) {
     out = co_await v.counts(std::move(types));
     co_return 0;
@@ -225,15 +239,8 @@ int counts_command(const std::vector<std::string>& argv) {
         asio::io_context ioc{1};
         shotgun::client sg(ioc.get_executor(), config::shotgun_client(settings));
         elastic::client es(ioc.get_executor(), config::elastic_client(settings));
-        // Pages no bigger than the site's own (a short page would look like the last one).
-        std::size_t page_size = settings.shotgun.page_size;
-        auto learn_page_size = [&]() -> asio::awaitable<int> {
-            page_size = co_await sg.page_size(page_size);
-            co_return 0;
-        };
-        run_to_completion(ioc, learn_page_size());
-        ioc.restart();
-        validate::validator v(sg, es, settings.elasticsearch.index_prefix, page_size, std::move(configs));
+        validate::validator v(sg, es, settings.elasticsearch.index_prefix,
+                              site_page_size(ioc, sg, settings.shotgun.page_size), std::move(configs));
         std::vector<std::string> types;
         try {
             types = v.check_types(args.positional);
@@ -336,15 +343,8 @@ int data_command(const std::vector<std::string>& argv) {
         asio::io_context ioc{1};
         shotgun::client sg(ioc.get_executor(), config::shotgun_client(settings));
         elastic::client es(ioc.get_executor(), config::elastic_client(settings));
-        // Pages no bigger than the site's own (a short page would look like the last one).
-        std::size_t page_size = settings.shotgun.page_size;
-        auto learn_page_size = [&]() -> asio::awaitable<int> {
-            page_size = co_await sg.page_size(page_size);
-            co_return 0;
-        };
-        run_to_completion(ioc, learn_page_size());
-        ioc.restart();
-        validate::validator v(sg, es, settings.elasticsearch.index_prefix, page_size, std::move(configs));
+        validate::validator v(sg, es, settings.elasticsearch.index_prefix,
+                              site_page_size(ioc, sg, settings.shotgun.page_size), std::move(configs));
         try {
             v.check(opts);
         } catch (const std::invalid_argument& e) {

@@ -38,18 +38,6 @@ using clock_type = std::chrono::steady_clock;
 
 namespace {
 
-// shotgun_api3 joins "api3/json" onto the base URL with RFC 3986 semantics (as
-// shotgun/client.cpp does): a base path without a trailing slash loses its last segment.
-std::string api_path_of(const std::string& url) {
-    auto scheme = url.find("://");
-    auto path_at = scheme == std::string::npos ? std::string::npos : url.find('/', scheme + 3);
-    std::string path = path_at == std::string::npos ? "/" : url.substr(path_at);
-    path = path.substr(0, path.find_first_of("?#"));
-    path = path.substr(0, path.rfind('/') + 1);
-    if (path.empty()) path = "/";
-    return path + "api3/json";
-}
-
 http::endpoint root_endpoint(const std::string& url) {
     auto ep = http::parse_endpoint(url);
     ep.base_path = "/";
@@ -144,7 +132,7 @@ struct service::impl : std::enable_shared_from_this<impl> {
                    o.max_idle_connections = 64;
                    return o;
                }()),
-          api_path(api_path_of(s.shotgun.url)),
+          api_path(shotgun::api_path_of(s.shotgun.url)),
           es(e, config::elastic_client(s)),
           sg(e, config::shotgun_client(s)),
           callers(s.proxy.auth_ttl) {

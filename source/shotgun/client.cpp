@@ -18,18 +18,6 @@ namespace json = boost::json;
 
 namespace {
 
-// shotgun_api3 joins "api3/json" onto the base URL with RFC 3986 semantics: a base path
-// without a trailing slash loses its last segment ("https://host/sg" -> "/api3/json").
-std::string api_path_of(const std::string& url) {
-    auto scheme = url.find("://");
-    auto path_at = scheme == std::string::npos ? std::string::npos : url.find('/', scheme + 3);
-    std::string path = path_at == std::string::npos ? "/" : url.substr(path_at);
-    path = path.substr(0, path.find_first_of("?#"));
-    path = path.substr(0, path.rfind('/') + 1);
-    if (path.empty()) path = "/";
-    return path + "api3/json";
-}
-
 std::string excerpt(std::string_view body) { return text::excerpt(body, 160); }
 
 error::kind kind_of(http::failure_kind k) {
@@ -43,6 +31,17 @@ error::kind kind_of(http::failure_kind k) {
 }
 
 }  // namespace
+
+std::string api_path_of(const std::string& url) {
+    // shotgun_api3 joins "api3/json" onto the base URL with RFC 3986 semantics.
+    auto scheme = url.find("://");
+    auto path_at = scheme == std::string::npos ? std::string::npos : url.find('/', scheme + 3);
+    std::string path = path_at == std::string::npos ? "/" : url.substr(path_at);
+    path = path.substr(0, path.find_first_of("?#"));
+    path = path.substr(0, path.rfind('/') + 1);
+    if (path.empty()) path = "/";
+    return path + "api3/json";
+}
 
 struct client::impl {
     client_config cfg;

@@ -60,6 +60,10 @@ struct client_config {
     std::size_t max_in_flight = 8;
 };
 
+/// The path of a site's api3 endpoint as shotgun_api3 computes it from the site URL: a base
+/// path without a trailing slash loses its last segment ("https://host/sg" -> "/api3/json").
+std::string api_path_of(const std::string& url);
+
 /// Transport-level failure after retries: the site unreachable, busy, or answering garbage.
 class error : public std::runtime_error {
 public:
